@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// `npm run dev [-- <any wrangler dev flags>]`: applies the local D1 migrations
+// to the same state directory wrangler dev will use, prints how to start, then
+// runs wrangler dev in development mode (no secret to set).
+import { spawn, spawnSync } from "node:child_process";
+
+const args = process.argv.slice(2);
+const persistIndex = args.findIndex((a) => a === "--persist-to" || a.startsWith("--persist-to="));
+const persist =
+	persistIndex === -1
+		? []
+		: args[persistIndex].includes("=")
+			? [args[persistIndex]]
+			: ["--persist-to", args[persistIndex + 1]];
+const portArg = args.find((a, i) => a.startsWith("--port=") || args[i - 1] === "--port");
+const port = portArg ? portArg.replace("--port=", "") : "8787";
+const wrangler = process.platform === "win32" ? "wrangler.cmd" : "wrangler";
+
+const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", ...persist], {
+	stdio: ["ignore", "inherit", "inherit"],
+	env: { ...process.env, CI: "true" },
+});
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+const base = `http://localhost:${port}`;
+console.log(`
+PulseStream is starting on ${base}  (OpenAPI: ${base}/openapi.json)
+
+Create a first tenant (it answers with an API key and tokens):
+  curl -s ${base}/api/v1/auth/register/tenant -H 'Content-Type: application/json' \\
+    -d '{"name":"Acme","slug":"acme","email":"owner@acme.test","password":"change-me-please"}'
+
+Send an event with the api_key.key from that answer:
+  curl -s ${base}/api/v1/ingestion/events -H 'Content-Type: application/json' -H 'X-API-Key: <key>' \\
+    -d '{"event_type":"api_call","endpoint":"/v1/orders","method":"GET","status_code":200,"response_time_ms":12.5}'
+`);
+
+const dev = spawn(wrangler, ["dev", "--var", "ENVIRONMENT:development", ...args], { stdio: "inherit" });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+dev.on("exit", (code) => process.exit(code ?? 0));

@@ -1,0 +1,70 @@
+import { HTTPException } from "hono/http-exception";
+import { ApiError, type ErrorCode, errorBody } from "./lib/errors";
+import { log } from "./lib/log";
+import { jsonBody, requestContext, requireConfig } from "./lib/middleware";
+import { VERSION, createRouter } from "./lib/router";
+import { authRoutes } from "./routes/auth";
+import { healthRoutes } from "./routes/health";
+import { ingestionRoutes } from "./routes/ingestion";
+import { tenantRoutes } from "./routes/tenant";
+
+export function createApp() {
+	const app = createRouter();
+
+	app.use("*", requestContext);
+	app.use("/api/*", requireConfig);
+	app.use("/api/v1/*", async (c, next) =>
+		c.req.path.startsWith("/api/v1/ingestion/") ? next() : jsonBody(c, next),
+	);
+
+	app.route("/", healthRoutes);
+	app.route("/api/v1", authRoutes);
+	app.route("/api/v1", tenantRoutes);
+	app.route("/api/v1", ingestionRoutes);
+
+	app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
+		type: "apiKey",
+		in: "header",
+		name: "X-API-Key",
+	});
+	app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
+		type: "http",
+		scheme: "bearer",
+		bearerFormat: "JWT",
+	});
+	app.doc31("/openapi.json", {
+		openapi: "3.1.0",
+		info: { title: "PulseStream API", version: VERSION },
+	});
+
+	app.notFound((c) =>
+		c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`, c.get("requestId")), 404),
+	);
+
+	app.onError((err, c) => {
+		const requestId = c.get("requestId") ?? crypto.randomUUID();
+		let apiError: ApiError;
+		if (err instanceof ApiError) apiError = err;
+		else if (err instanceof HTTPException && err.status < 500) {
+			const code: ErrorCode = err.status === 400 ? "INVALID_JSON" : err.status === 413 ? "PAYLOAD_TOO_LARGE" : "VALIDATION_ERROR";
+			apiError = new ApiError({ code, message: err.message });
+		} else {
+			// Unknown failures are logged whole and answered without detail.
+			log("error", "unhandled error", {
+				request_id: requestId,
+				error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+				stack: err instanceof Error ? err.stack : undefined,
+			});
+			apiError = new ApiError({ code: "INTERNAL", message: "Something went wrong on our side." });
+		}
+		const res = c.json(
+			errorBody(apiError.code, apiError.message, requestId, apiError.details),
+			apiError.status,
+		);
+		for (const [k, v] of Object.entries(apiError.headers ?? {})) res.headers.set(k, v);
+		res.headers.set("X-Request-Id", requestId);
+		return res;
+	});
+
+	return app;
+}

@@ -1,0 +1,103 @@
+import { sql } from "drizzle-orm";
+import {
+	index,
+	integer,
+	real,
+	sqliteTable,
+	text,
+	uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+export const EVENT_TYPES = ["api_call", "error", "user_action", "custom"] as const;
+export const SEVERITIES = ["debug", "info", "warning", "error", "critical"] as const;
+
+/** Times are epoch milliseconds (UTC) in storage; the API renders ISO-8601. */
+const createdAt = () =>
+	integer("created_at", { mode: "number" })
+		.notNull()
+		.default(sql`(unixepoch('subsec') * 1000)`);
+
+export const tenants = sqliteTable("tenants", {
+	id: text("id").primaryKey(),
+	name: text("name").notNull(),
+	slug: text("slug").notNull().unique(),
+	rateLimitPerMinute: integer("rate_limit_per_minute").notNull().default(10_000),
+	retentionDays: integer("retention_days").notNull().default(30),
+	createdAt: createdAt(),
+});
+
+export const users = sqliteTable(
+	"users",
+	{
+		id: text("id").primaryKey(),
+		tenantId: text("tenant_id")
+			.notNull()
+			.references(() => tenants.id),
+		email: text("email").notNull(),
+		fullName: text("full_name"),
+		role: text("role", { enum: ["viewer", "admin", "owner"] }).notNull(),
+		passwordHash: text("password_hash").notNull(),
+		isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+		createdAt: createdAt(),
+		updatedAt: integer("updated_at", { mode: "number" }),
+	},
+	(t) => [uniqueIndex("users_tenant_email").on(t.tenantId, t.email)],
+);
+
+/** Only the SHA-256 of a key is kept; `prefix` lets people tell keys apart. */
+export const apiKeys = sqliteTable(
+	"api_keys",
+	{
+		id: text("id").primaryKey(),
+		tenantId: text("tenant_id")
+			.notNull()
+			.references(() => tenants.id),
+		name: text("name").notNull(),
+		prefix: text("prefix").notNull(),
+		keyHash: text("key_hash").notNull().unique(),
+		createdAt: createdAt(),
+		lastUsedAt: integer("last_used_at", { mode: "number" }),
+		revokedAt: integer("revoked_at", { mode: "number" }),
+	},
+	(t) => [index("api_keys_tenant").on(t.tenantId)],
+);
+
+/**
+ * Durable events. Written in batches by the tenant object's flush, never on the
+ * request path. `(tenant_id, event_id)` is unique so a replayed flush is a no-op.
+ * Search walks `(tenant_id, timestamp, event_id)` newest first; the other
+ * indexes serve the equality filters that narrow most.
+ */
+export const events = sqliteTable(
+	"events",
+	{
+		tenantId: text("tenant_id").notNull(),
+		eventId: text("event_id").notNull(),
+		eventType: text("event_type", { enum: EVENT_TYPES }).notNull(),
+		timestamp: integer("timestamp", { mode: "number" }).notNull(),
+		receivedAt: integer("received_at", { mode: "number" }).notNull(),
+		source: text("source"),
+		severity: text("severity", { enum: SEVERITIES }).notNull(),
+		endpoint: text("endpoint"),
+		method: text("method"),
+		statusCode: integer("status_code"),
+		responseTimeMs: real("response_time_ms"),
+		userId: text("user_id"),
+		sessionId: text("session_id"),
+		payload: text("payload"),
+		tags: text("tags"),
+	},
+	(t) => [
+		uniqueIndex("events_tenant_event_id").on(t.tenantId, t.eventId),
+		index("events_tenant_time").on(t.tenantId, t.timestamp, t.eventId),
+		index("events_tenant_type_time").on(t.tenantId, t.eventType, t.timestamp),
+		index("events_tenant_source_time").on(t.tenantId, t.source, t.timestamp),
+		index("events_tenant_endpoint_time").on(t.tenantId, t.endpoint, t.timestamp),
+		index("events_tenant_user_time").on(t.tenantId, t.userId, t.timestamp),
+		index("events_tenant_session_time").on(t.tenantId, t.sessionId, t.timestamp),
+	],
+);
+
+export type TenantRow = typeof tenants.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type EventRow = typeof events.$inferSelect;

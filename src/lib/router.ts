@@ -1,0 +1,14 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { validationError } from "./errors";
+import type { AppEnv } from "./types";
+
+export const VERSION = "0.1.0";
+
+/** A sub-app whose zod validation failures render the contract's 422 envelope. */
+export function createRouter() {
+	return new OpenAPIHono<AppEnv>({
+		defaultHook: (result) => {
+			if (!result.success) throw validationError(result.error);
+		},
+	});
+}

@@ -1,0 +1,25 @@
+import { tenantStub } from "../../lib/auth";
+import { createRouter } from "../../lib/router";
+import { ingestBatch, ingestSingle } from "./ingest";
+import { getEventRoute, ingestBatchRoute, ingestSingleRoute, searchRoute, statsRoute } from "./ingestion.routes";
+import { getEvent, searchEvents } from "./search";
+
+const router = createRouter();
+router.openAPIRegistry.registerPath(ingestSingleRoute);
+router.openAPIRegistry.registerPath(ingestBatchRoute);
+
+router.post("/ingestion/events", ingestSingle);
+router.post("/ingestion/events/batch", ingestBatch);
+
+export const ingestionRoutes = router
+	.openapi(searchRoute, async (c) =>
+		c.json(await searchEvents(c.env, c.get("principal").tenantId, c.req.valid("query")), 200),
+	)
+	.openapi(statsRoute, async (c) => {
+		const stub = tenantStub(c.env, c.get("principal").tenantId);
+		const [stats, pending] = await Promise.all([stub.stats(), stub.pending()]);
+		return c.json({ ...stats, pending_flush: pending }, 200);
+	})
+	.openapi(getEventRoute, async (c) =>
+		c.json(await getEvent(c.env, c.get("principal").tenantId, c.req.valid("param").event_id), 200),
+	);

@@ -1,0 +1,165 @@
+import type { Context } from "hono";
+import { MiB, readJsonBody } from "../../lib/body";
+import { hashApiKey, parseApiKey } from "../../lib/api-key";
+import { tenantStub } from "../../lib/auth";
+import { ApiError, type ErrorDetail, validationError, zodDetails } from "../../lib/errors";
+import type { AppEnv } from "../../lib/types";
+import type { IngestResult, NormalizedEvent } from "../../tenant/types";
+import { EventInput, normalizeEvent } from "./event-schema";
+
+export const SINGLE_LIMIT = MiB;
+export const BATCH_LIMIT = 5 * MiB;
+export const EVENT_LIMIT = MiB;
+export const MAX_BATCH = 1000;
+
+type Prepared = { events: NormalizedEvent[]; rejected: number; error?: ApiError };
+
+const unauthorized = (message: string) => new ApiError({ code: "UNAUTHORIZED", message });
+
+function rateLimitHeaders(r: Extract<IngestResult, { ok: true }>): Record<string, string> {
+	return {
+		"X-RateLimit-Limit": String(r.limit),
+		"X-RateLimit-Remaining": String(r.remaining),
+		"X-RateLimit-Reset": String(r.reset),
+	};
+}
+
+function rateLimited(headers: Record<string, string>, reset: number): ApiError {
+	return new ApiError({
+		code: "RATE_LIMITED",
+		message: "The tenant's per-minute event limit is reached; retry after the window resets.",
+		headers: { ...headers, "Retry-After": String(reset) },
+	});
+}
+
+/**
+ * The shared path of both ingestion routes: the key's shape is checked at the
+ * edge, the body is read and validated here, and one RPC to the tenant's
+ * object authenticates the key and decides every event. A request-level
+ * error (415, 413, 400, 422) still goes to the object, so a bad or revoked key
+ * is a 401 first and the refused event is counted in stats.
+ */
+async function ingest(
+	c: Context<AppEnv>,
+	prepare: (req: Request) => Promise<Prepared>,
+): Promise<{ result: Extract<IngestResult, { ok: true }>; headers: Record<string, string>; prepared: Prepared }> {
+	const parsed = parseApiKey(c.req.header("x-api-key"));
+	if (!parsed) throw unauthorized("A valid X-API-Key header is required.");
+	const keyHash = hashApiKey(parsed.key);
+	let prepared: Prepared;
+	try {
+		prepared = await prepare(c.req.raw);
+	} catch (err) {
+		if (!(err instanceof ApiError)) throw err;
+		prepared = { events: [], rejected: 1, error: err };
+	}
+	const result = await tenantStub(c.env, parsed.tenantId).ingest({
+		tenantId: parsed.tenantId,
+		keyHash: await keyHash,
+		events: prepared.events,
+		rejected: prepared.rejected,
+	});
+	if (!result.ok) throw unauthorized("The API key is unknown or revoked.");
+	const headers = rateLimitHeaders(result);
+	if (prepared.error) {
+		const e = prepared.error;
+		throw new ApiError({ code: e.code, message: e.message, details: e.details, headers: { ...e.headers, ...headers } });
+	}
+	return { result, headers, prepared };
+}
+
+/** POST /ingestion/events: 202 accepted, 200 duplicate, 429 over the limit. */
+export async function ingestSingle(c: Context<AppEnv>) {
+	const { result, headers, prepared } = await ingest(c, async (req) => {
+		const { value } = await readJsonBody(req, SINGLE_LIMIT);
+		const parsed = EventInput.safeParse(value);
+		if (!parsed.success) throw validationError(parsed.error);
+		return { events: [normalizeEvent(parsed.data, Date.now())], rejected: 0 };
+	});
+	const status = result.statuses[0];
+	if (status === "rate_limited") throw rateLimited(headers, result.reset);
+	const eventId = prepared.events[0]!.event_id;
+	return status === "duplicate"
+		? c.json({ event_id: eventId, status: "duplicate" as const }, 200, headers)
+		: c.json({ event_id: eventId, status: "accepted" as const }, 202, headers);
+}
+
+type BatchItem = {
+	index: number;
+	event_id: string | null;
+	status: "accepted" | "duplicate" | "rejected" | "rate_limited";
+	errors?: ErrorDetail[];
+};
+
+const utf8 = new TextEncoder();
+
+/** For a body over one event's limit, the first item that alone exceeds it (413 names its index). */
+function oversizeItem(items: unknown[]): ApiError | null {
+	for (let i = 0; i < items.length; i++) {
+		const json = JSON.stringify(items[i]) ?? "";
+		if (json.length * 3 <= EVENT_LIMIT) continue;
+		const bytes = utf8.encode(json).byteLength;
+		if (bytes > EVENT_LIMIT) {
+			return new ApiError({
+				code: "PAYLOAD_TOO_LARGE",
+				message: `Event ${i} is ${bytes} bytes; one event may be at most ${EVENT_LIMIT} bytes.`,
+				details: [{ path: `events.${i}`, message: `${bytes} bytes, over the ${EVENT_LIMIT}-byte limit` }],
+			});
+		}
+	}
+	return null;
+}
+
+/** POST /ingestion/events/batch: per-item results; valid events are kept even when others are not. */
+export async function ingestBatch(c: Context<AppEnv>) {
+	let items: BatchItem[] = [];
+	const { result, headers } = await ingest(c, async (req) => {
+		const { value, bytes } = await readJsonBody(req, BATCH_LIMIT);
+		const list = (value as { events?: unknown } | null)?.events;
+		if (typeof value !== "object" || value === null || Array.isArray(value) || !Array.isArray(list)) {
+			throw new ApiError({
+				code: "VALIDATION_ERROR",
+				message: "The body must be {\"events\": [...]} with 1 to 1000 events.",
+				details: [{ path: "events", message: "expected an array of events" }],
+			});
+		}
+		if (list.length < 1 || list.length > MAX_BATCH) {
+			throw new ApiError({
+				code: "VALIDATION_ERROR",
+				message: `A batch holds 1 to ${MAX_BATCH} events; this one has ${list.length}.`,
+				details: [{ path: "events", message: `expected 1 to ${MAX_BATCH} items, got ${list.length}` }],
+			});
+		}
+		if (bytes > EVENT_LIMIT) {
+			const oversize = oversizeItem(list);
+			if (oversize) throw oversize;
+		}
+		const now = Date.now();
+		const events: NormalizedEvent[] = [];
+		items = list.map((raw, index): BatchItem => {
+			const parsed = EventInput.safeParse(raw);
+			if (!parsed.success) {
+				const id = (raw as { event_id?: unknown } | null)?.event_id;
+				return {
+					index,
+					event_id: typeof id === "string" ? id : null,
+					status: "rejected",
+					errors: zodDetails(parsed.error, ["events", index]),
+				};
+			}
+			const ev = normalizeEvent(parsed.data, now);
+			events.push(ev);
+			return { index, event_id: ev.event_id, status: "accepted" };
+		});
+		return { events, rejected: items.length - events.length };
+	});
+	let next = 0;
+	const counts = { accepted: 0, duplicates: 0, rejected: 0, rate_limited: 0 };
+	for (const item of items) {
+		if (item.status !== "rejected") item.status = result.statuses[next++]!;
+		if (item.status === "duplicate") counts.duplicates++;
+		else counts[item.status]++;
+	}
+	if (counts.accepted === 0 && counts.rate_limited > 0) throw rateLimited(headers, result.reset);
+	return c.json({ ...counts, results: items }, 200, headers);
+}

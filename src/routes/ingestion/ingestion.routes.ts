@@ -1,0 +1,126 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireRead } from "../../lib/auth";
+import { openApiErrors } from "../../lib/errors";
+import { EventInput, StoredEvent } from "./event-schema";
+import { SearchQuery } from "./search";
+
+const json = <T>(schema: T) => ({ "application/json": { schema } });
+const readSecurity: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
+
+const rateLimitHeaders = {
+	"X-RateLimit-Limit": { schema: { type: "integer" as const }, description: "Events per minute" },
+	"X-RateLimit-Remaining": { schema: { type: "integer" as const }, description: "Events left in this minute" },
+	"X-RateLimit-Reset": { schema: { type: "integer" as const }, description: "Seconds until the window resets" },
+};
+
+const ItemResult = z.object({
+	index: z.number().int(),
+	event_id: z.string().nullable(),
+	status: z.enum(["accepted", "duplicate", "rejected", "rate_limited"]),
+	errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+/**
+ * The two ingestion routes are documented from these definitions but read
+ * their bodies themselves (ingest.ts): a batch is validated item by item, and
+ * size, content type and key are checked before any schema.
+ */
+export const ingestSingleRoute = createRoute({
+	method: "post",
+	path: "/ingestion/events",
+	summary: "Ingest one event",
+	security: [{ ApiKey: [] }],
+	request: { body: { required: true, content: json(EventInput) } },
+	responses: {
+		202: {
+			description: "Accepted",
+			headers: rateLimitHeaders,
+			content: json(z.object({ event_id: z.string(), status: z.literal("accepted") })),
+		},
+		200: {
+			description: "The same event_id was accepted in the last 24 hours",
+			headers: rateLimitHeaders,
+			content: json(z.object({ event_id: z.string(), status: z.literal("duplicate") })),
+		},
+		...openApiErrors,
+	},
+});
+
+export const ingestBatchRoute = createRoute({
+	method: "post",
+	path: "/ingestion/events/batch",
+	summary: "Ingest 1 to 1,000 events; each is accepted, duplicate, rejected or rate_limited",
+	security: [{ ApiKey: [] }],
+	request: { body: { required: true, content: json(z.object({ events: z.array(EventInput).min(1).max(1000) })) } },
+	responses: {
+		200: {
+			description: "Per-item results",
+			headers: rateLimitHeaders,
+			content: json(
+				z.object({
+					accepted: z.number().int(),
+					duplicates: z.number().int(),
+					rejected: z.number().int(),
+					rate_limited: z.number().int(),
+					results: z.array(ItemResult),
+				}),
+			),
+		},
+		...openApiErrors,
+	},
+});
+
+export const searchRoute = createRoute({
+	method: "get",
+	path: "/ingestion/events/search",
+	summary: "Search events, newest first, with cursor pagination",
+	security: readSecurity,
+	middleware: [requireRead] as const,
+	request: { query: SearchQuery },
+	responses: {
+		200: {
+			description: "A page of events",
+			content: json(z.object({ events: z.array(StoredEvent), next_cursor: z.string().nullable() })),
+		},
+		...openApiErrors,
+	},
+});
+
+export const getEventRoute = createRoute({
+	method: "get",
+	path: "/ingestion/events/{event_id}",
+	summary: "One event with its received_at",
+	security: readSecurity,
+	middleware: [requireRead] as const,
+	request: { params: z.object({ event_id: z.string() }) },
+	responses: { 200: { description: "The event", content: json(StoredEvent) }, ...openApiErrors },
+});
+
+export const statsRoute = createRoute({
+	method: "get",
+	path: "/ingestion/stats",
+	summary: "Counters from the tenant's object",
+	security: readSecurity,
+	middleware: [requireRead] as const,
+	responses: {
+		200: {
+			description: "Every event a producer sent is counted somewhere",
+			content: json(
+				z
+					.object({
+						total_events: z.number().int(),
+						events_last_minute: z.number().int(),
+						events_last_hour: z.number().int(),
+						by_type: z.record(z.string(), z.number().int()),
+						duplicates: z.number().int(),
+						rejected: z.number().int(),
+						rate_limited: z.number().int(),
+						rate_limit_per_minute: z.number().int(),
+						pending_flush: z.number().int(),
+					})
+					.openapi("IngestionStats"),
+			),
+		},
+		...openApiErrors,
+	},
+});

@@ -1,0 +1,120 @@
+import { z } from "@hono/zod-openapi";
+import { and, desc, eq, gte, lt, lte, or, type SQL } from "drizzle-orm";
+import { db } from "../../db/client";
+import { events } from "../../db/schema";
+import { ApiError } from "../../lib/errors";
+import { EVENT_ID, EVENT_TYPES, METHODS, SEVERITIES, parseIsoTime, presentEvent } from "./event-schema";
+
+/** A query time: epoch milliseconds (digits) or any ISO-8601 form. */
+const QueryTime = z.string().transform((v, ctx) => {
+	const ms = /^\d{1,16}$/.test(v) ? Number(v) : parseIsoTime(v);
+	if (ms === null) {
+		ctx.addIssue({ code: "custom", message: "expected an ISO-8601 time or epoch milliseconds" });
+		return z.NEVER;
+	}
+	return ms;
+});
+
+const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
+
+/** Out-of-range or unknown values are 422, never clamped. */
+export const SearchQuery = z
+	.object({
+		event_type: z.enum(EVENT_TYPES).optional(),
+		severity: z.enum(SEVERITIES).optional(),
+		source: z.string().max(128).optional(),
+		endpoint: z.string().max(512).optional(),
+		method: z.enum(METHODS).optional(),
+		status_code: z
+			.string()
+			.regex(/^\d{3}$/, "a status code from 100 to 599")
+			.transform(Number)
+			.pipe(z.number().int().min(100).max(599))
+			.optional(),
+		status_class: z.enum(STATUS_CLASSES).optional(),
+		user_id: z.string().max(128).optional(),
+		session_id: z.string().max(128).optional(),
+		from: QueryTime.optional(),
+		to: QueryTime.optional(),
+		limit: z
+			.string()
+			.regex(/^\d{1,4}$/, "an integer from 1 to 1000")
+			.transform(Number)
+			.pipe(z.number().int().min(1).max(1000))
+			.optional()
+			.default(100),
+		cursor: z.string().max(512).optional(),
+	})
+	.openapi("SearchQuery");
+
+type Cursor = { t: number; id: string };
+
+function encodeCursor(c: Cursor): string {
+	return btoa(JSON.stringify([c.t, c.id])).replace(/=+$/, "");
+}
+
+function decodeCursor(raw: string): Cursor {
+	try {
+		const [t, id] = JSON.parse(atob(raw)) as unknown[];
+		if (typeof t === "number" && Number.isInteger(t) && typeof id === "string" && EVENT_ID.test(id)) return { t, id };
+	} catch {
+		// fall through to the 422
+	}
+	throw new ApiError({
+		code: "VALIDATION_ERROR",
+		message: "The cursor is not one this API returned.",
+		details: [{ path: "cursor", message: "invalid cursor" }],
+	});
+}
+
+/**
+ * Keyset pagination over (timestamp, event_id) descending: a page boundary is
+ * a position, not an offset, so events inserted meanwhile never shift or
+ * repeat what a client has already seen.
+ */
+export async function searchEvents(env: Env, tenantId: string, q: z.output<typeof SearchQuery>) {
+	const where: (SQL | undefined)[] = [eq(events.tenantId, tenantId)];
+	if (q.event_type) where.push(eq(events.eventType, q.event_type));
+	if (q.severity) where.push(eq(events.severity, q.severity));
+	if (q.source !== undefined) where.push(eq(events.source, q.source));
+	if (q.endpoint !== undefined) where.push(eq(events.endpoint, q.endpoint));
+	if (q.method) where.push(eq(events.method, q.method));
+	if (q.status_code !== undefined) where.push(eq(events.statusCode, q.status_code));
+	if (q.status_class) {
+		const base = Number(q.status_class[0]) * 100;
+		where.push(gte(events.statusCode, base), lt(events.statusCode, base + 100));
+	}
+	if (q.user_id !== undefined) where.push(eq(events.userId, q.user_id));
+	if (q.session_id !== undefined) where.push(eq(events.sessionId, q.session_id));
+	if (q.from !== undefined) where.push(gte(events.timestamp, q.from));
+	if (q.to !== undefined) where.push(lte(events.timestamp, q.to));
+	if (q.cursor) {
+		const c = decodeCursor(q.cursor);
+		where.push(or(lt(events.timestamp, c.t), and(eq(events.timestamp, c.t), lt(events.eventId, c.id))));
+	}
+	const rows = await db(env)
+		.select()
+		.from(events)
+		.where(and(...where))
+		.orderBy(desc(events.timestamp), desc(events.eventId))
+		.limit(q.limit + 1)
+		.all();
+	const page = rows.slice(0, q.limit);
+	const last = page.at(-1);
+	return {
+		events: page.map(presentEvent),
+		next_cursor: rows.length > q.limit && last ? encodeCursor({ t: last.timestamp, id: last.eventId }) : null,
+	};
+}
+
+export async function getEvent(env: Env, tenantId: string, eventId: string) {
+	const row = EVENT_ID.test(eventId)
+		? await db(env)
+				.select()
+				.from(events)
+				.where(and(eq(events.tenantId, tenantId), eq(events.eventId, eventId)))
+				.get()
+		: undefined;
+	if (!row) throw new ApiError({ code: "NOT_FOUND", message: "No event with that id." });
+	return presentEvent(row);
+}

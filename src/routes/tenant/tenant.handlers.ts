@@ -1,0 +1,44 @@
+import { eq } from "drizzle-orm";
+import { db } from "../../db/client";
+import { tenants } from "../../db/schema";
+import { tenantStub } from "../../lib/auth";
+import { ApiError } from "../../lib/errors";
+import type { AppRouteHandler } from "../../lib/types";
+import type { getTenant, patchTenant } from "./tenant.routes";
+import { presentTenant } from "./tenant.schemas";
+
+async function loadTenant(env: Env, id: string) {
+	const row = await db(env).select().from(tenants).where(eq(tenants.id, id)).get();
+	if (!row) throw new ApiError({ code: "NOT_FOUND", message: "Tenant not found." });
+	return row;
+}
+
+export const getTenantHandler: AppRouteHandler<typeof getTenant> = async (c) => {
+	return c.json(presentTenant(await loadTenant(c.env, c.get("principal").tenantId)), 200);
+};
+
+/**
+ * D1 holds the setting; the tenant's object holds the copy ingestion uses,
+ * updated before we answer so the next ingestion request sees the new limit.
+ */
+export const patchTenantHandler: AppRouteHandler<typeof patchTenant> = async (c) => {
+	const tenantId = c.get("principal").tenantId;
+	const patch = c.req.valid("json");
+	const changes = {
+		...(patch.name !== undefined && { name: patch.name }),
+		...(patch.rate_limit_per_minute !== undefined && { rateLimitPerMinute: patch.rate_limit_per_minute }),
+		...(patch.retention_days !== undefined && { retentionDays: patch.retention_days }),
+	};
+	const row =
+		Object.keys(changes).length === 0
+			? await loadTenant(c.env, tenantId)
+			: await db(c.env).update(tenants).set(changes).where(eq(tenants.id, tenantId)).returning().get();
+	if (!row) throw new ApiError({ code: "NOT_FOUND", message: "Tenant not found." });
+	await tenantStub(c.env, tenantId).configure({
+		tenantId: row.id,
+		slug: row.slug,
+		rateLimitPerMinute: row.rateLimitPerMinute,
+		retentionDays: row.retentionDays,
+	});
+	return c.json(presentTenant(row), 200);
+};

@@ -1,0 +1,31 @@
+import { createRoute } from "@hono/zod-openapi";
+import { requireUser } from "../../lib/auth";
+import { openApiErrors } from "../../lib/errors";
+import { TenantPatchSchema, TenantSchema } from "./tenant.schemas";
+
+const json = <T>(schema: T) => ({ "application/json": { schema } });
+
+export const getTenant = createRoute({
+	method: "get",
+	path: "/tenant",
+	summary: "The caller's tenant",
+	security: [{ Bearer: [] }],
+	middleware: [requireUser()] as const,
+	responses: {
+		200: { description: "The tenant", content: json(TenantSchema) },
+		401: openApiErrors[401],
+	},
+});
+
+export const patchTenant = createRoute({
+	method: "patch",
+	path: "/tenant",
+	summary: "Change name, rate limit or retention (owner or admin)",
+	security: [{ Bearer: [] }],
+	middleware: [requireUser("owner", "admin")] as const,
+	request: { body: { required: true, content: json(TenantPatchSchema) } },
+	responses: {
+		200: { description: "The updated tenant", content: json(TenantSchema) },
+		...openApiErrors,
+	},
+});

@@ -1,0 +1,145 @@
+import { addValue, emptySketch, mergeInto, type Sketch } from "./sketch";
+import type { NormalizedEvent } from "./types";
+
+export const MINUTE_MS = 60_000;
+/** Minute buckets are kept a little longer than the longest window (24 h). */
+const KEEP_MINUTES = 25 * 60;
+
+export const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
+export type StatusClass = (typeof STATUS_CLASSES)[number];
+
+/** Counts of one UTC minute. Short keys: this is rewritten on every ingestion request. */
+export type MinuteCounts = {
+	/** accepted events */
+	n: number;
+	/** accepted events by event_type */
+	t: Record<string, number>;
+	/** error events plus api_calls with status >= 500 */
+	e: number;
+	/** api_calls by status class */
+	s: Partial<Record<StatusClass, number>>;
+	/** latency of api_calls that carry response_time_ms */
+	l: Sketch;
+	/** duplicates, rejected, rate limited */
+	d: number;
+	r: number;
+	rl: number;
+};
+
+/** Lifetime counts of the tenant (D1 retention does not reduce them). */
+export type Totals = { n: number; t: Record<string, number>; d: number; r: number; rl: number };
+
+export function emptyMinute(): MinuteCounts {
+	return { n: 0, t: {}, e: 0, s: {}, l: emptySketch(), d: 0, r: 0, rl: 0 };
+}
+
+export const minuteOf = (ms: number) => Math.floor(ms / MINUTE_MS);
+
+export function isErrorEvent(ev: Pick<NormalizedEvent, "event_type" | "status_code">): boolean {
+	return ev.event_type === "error" || (ev.event_type === "api_call" && (ev.status_code ?? 0) >= 500);
+}
+
+export function statusClassOf(status: number): StatusClass {
+	return `${Math.floor(status / 100)}xx` as StatusClass;
+}
+
+export function merge(into: MinuteCounts, m: MinuteCounts): void {
+	into.n += m.n;
+	into.e += m.e;
+	into.d += m.d;
+	into.r += m.r;
+	into.rl += m.rl;
+	for (const [k, v] of Object.entries(m.t)) into.t[k] = (into.t[k] ?? 0) + v;
+	for (const [k, v] of Object.entries(m.s)) into.s[k as StatusClass] = (into.s[k as StatusClass] ?? 0) + v;
+	mergeInto(into.l, m.l);
+}
+
+/**
+ * Windowed counters in the tenant object's storage: one row per UTC minute,
+ * the current one cached in memory and written back once per request, so a
+ * restart loses nothing and the rate limit window survives it.
+ */
+export class Counters {
+	private current: { minute: number; data: MinuteCounts } | undefined;
+	private totals: Totals;
+
+	constructor(private readonly sql: SqlStorage) {
+		const row = sql.exec<{ v: string }>("SELECT v FROM kv WHERE k = 'totals'").toArray()[0];
+		this.totals = row ? JSON.parse(row.v) : { n: 0, t: {}, d: 0, r: 0, rl: 0 };
+	}
+
+	/** The counts of the minute containing `now`, loaded or started. */
+	minute(now: number): MinuteCounts {
+		const minute = minuteOf(now);
+		if (this.current?.minute !== minute) {
+			const row = this.sql
+				.exec<{ data: string }>("SELECT data FROM minutes WHERE minute = ?", minute)
+				.toArray()[0];
+			this.current = { minute, data: row ? JSON.parse(row.data) : emptyMinute() };
+		}
+		return this.current.data;
+	}
+
+	recordAccepted(ev: NormalizedEvent, now: number): void {
+		const m = this.minute(now);
+		m.n += 1;
+		m.t[ev.event_type] = (m.t[ev.event_type] ?? 0) + 1;
+		this.totals.n += 1;
+		this.totals.t[ev.event_type] = (this.totals.t[ev.event_type] ?? 0) + 1;
+		if (isErrorEvent(ev)) m.e += 1;
+		if (ev.event_type === "api_call") {
+			if (ev.status_code !== null) {
+				const cls = statusClassOf(ev.status_code);
+				m.s[cls] = (m.s[cls] ?? 0) + 1;
+			}
+			if (ev.response_time_ms !== null) addValue(m.l, ev.response_time_ms);
+		}
+	}
+
+	recordOther(kind: "d" | "r" | "rl", count: number, now: number): void {
+		if (count === 0) return;
+		this.minute(now)[kind] += count;
+		this.totals[kind] += count;
+	}
+
+	/** Writes the current minute and the totals; called once at the end of a request. */
+	save(): void {
+		if (!this.current) return;
+		this.sql.exec(
+			"INSERT OR REPLACE INTO minutes (minute, data) VALUES (?, ?)",
+			this.current.minute,
+			JSON.stringify(this.current.data),
+		);
+		this.sql.exec("INSERT OR REPLACE INTO kv (k, v) VALUES ('totals', ?)", JSON.stringify(this.totals));
+	}
+
+	getTotals(): Totals {
+		return structuredClone(this.totals);
+	}
+
+	/** Per-minute counts for minutes in [from, to], oldest first (the current one from memory). */
+	range(fromMinute: number, toMinute: number): { minute: number; data: MinuteCounts }[] {
+		const rows = this.sql
+			.exec<{ minute: number; data: string }>(
+				"SELECT minute, data FROM minutes WHERE minute BETWEEN ? AND ? ORDER BY minute",
+				fromMinute,
+				toMinute,
+			)
+			.toArray();
+		return rows.map((r) => ({
+			minute: r.minute,
+			data: r.minute === this.current?.minute ? this.current.data : JSON.parse(r.data),
+		}));
+	}
+
+	/** Merge of the minutes in [from, to]: any window is a merge of minutes. */
+	window(fromMinute: number, toMinute: number): MinuteCounts {
+		const total = emptyMinute();
+		for (const { data } of this.range(fromMinute, toMinute)) merge(total, data);
+		return total;
+	}
+
+	prune(now: number): void {
+		this.sql.exec("DELETE FROM minutes WHERE minute < ?", minuteOf(now) - KEEP_MINUTES);
+	}
+}

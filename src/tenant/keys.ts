@@ -1,0 +1,53 @@
+import type { KeyRecord, TenantSettings } from "./types";
+
+/**
+ * The tenant's API keys (hashes only), held in the object's storage and in
+ * memory, so checking a key costs no D1 query and a revocation made through
+ * the object is seen by the very next request.
+ */
+export class Keys {
+	private readonly byHash = new Map<string, KeyRecord>();
+
+	constructor(private readonly sql: SqlStorage) {
+		for (const row of sql.exec<{ id: string; key_hash: string; revoked_at: number | null }>(
+			"SELECT id, key_hash, revoked_at FROM api_keys",
+		)) {
+			this.byHash.set(row.key_hash, { id: row.id, hash: row.key_hash, revokedAt: row.revoked_at });
+		}
+	}
+
+	/** The active key with this SHA-256, or null (unknown or revoked). */
+	verify(hash: string): KeyRecord | null {
+		const key = this.byHash.get(hash);
+		return key && key.revokedAt === null ? key : null;
+	}
+
+	put(key: KeyRecord): void {
+		this.sql.exec(
+			"INSERT OR REPLACE INTO api_keys (id, key_hash, revoked_at) VALUES (?, ?, ?)",
+			key.id,
+			key.hash,
+			key.revokedAt,
+		);
+		this.byHash.set(key.hash, { ...key });
+	}
+
+	revoke(id: string, at: number): boolean {
+		for (const key of this.byHash.values()) {
+			if (key.id === id && key.revokedAt === null) {
+				this.put({ ...key, revokedAt: at });
+				return true;
+			}
+		}
+		return false;
+	}
+}
+
+export function loadSettings(sql: SqlStorage): TenantSettings | null {
+	const row = sql.exec<{ v: string }>("SELECT v FROM kv WHERE k = 'settings'").toArray()[0];
+	return row ? (JSON.parse(row.v) as TenantSettings) : null;
+}
+
+export function saveSettings(sql: SqlStorage, settings: TenantSettings): void {
+	sql.exec("INSERT OR REPLACE INTO kv (k, v) VALUES ('settings', ?)", JSON.stringify(settings));
+}

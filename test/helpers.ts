@@ -1,0 +1,85 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+
+export const BASE = "https://pulsestream.test";
+
+/** Calls the Worker's own fetch handler, as a client would over HTTP. */
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+	return exports.default.fetch(new Request(`${BASE}${path}`, init));
+}
+
+export function postJson(path: string, body: unknown, headers: Record<string, string> = {}) {
+	return call(path, {
+		method: "POST",
+		headers: { "Content-Type": "application/json", ...headers },
+		body: typeof body === "string" ? body : JSON.stringify(body),
+	});
+}
+
+export type Registered = {
+	tenant: { id: string; slug: string; rate_limit_per_minute: number; retention_days: number };
+	user: { id: string; email: string; role: string };
+	api_key: { id: string; name: string; prefix: string; key: string };
+	access_token: string;
+	refresh_token: string;
+};
+
+let counter = 0;
+
+/** Registers a fresh tenant (unique slug) and returns the contract's 201 body. */
+export async function registerTenant(overrides: Record<string, unknown> = {}): Promise<Registered> {
+	const slug = `t-${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+	const res = await postJson("/api/v1/auth/register/tenant", {
+		name: "Test tenant",
+		slug,
+		email: `owner@${slug}.test`,
+		password: "correct horse battery",
+		...overrides,
+	});
+	if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`);
+	return res.json();
+}
+
+export const keyHeader = (t: Registered) => ({ "X-API-Key": t.api_key.key });
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+export function ingest(t: Registered, event: unknown) {
+	return postJson("/api/v1/ingestion/events", event, keyHeader(t));
+}
+
+export function ingestBatch(t: Registered, events: unknown[]) {
+	return postJson("/api/v1/ingestion/events/batch", { events }, keyHeader(t));
+}
+
+export function tenantObject(tenantId: string) {
+	return env.TENANT.getByName(tenantId);
+}
+
+/** Runs the tenant object's pending flush alarm now (the same code the timer runs). */
+export async function flush(tenantId: string): Promise<void> {
+	await runDurableObjectAlarm(tenantObject(tenantId));
+}
+
+export async function countEvents(tenantId: string): Promise<number> {
+	const row = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE tenant_id = ?")
+		.bind(tenantId)
+		.first<{ n: number }>();
+	return row!.n;
+}
+
+export async function patchTenant(t: Registered, body: unknown) {
+	return call("/api/v1/tenant", {
+		method: "PATCH",
+		headers: { "Content-Type": "application/json", ...bearer(t.access_token) },
+		body: JSON.stringify(body),
+	});
+}
+
+export type ErrorEnvelope = {
+	error: { code: string; message: string; details?: { path: string; message: string }[]; request_id: string };
+};
+
+export async function errorOf(res: Response): Promise<ErrorEnvelope["error"]> {
+	const body = (await res.json()) as ErrorEnvelope;
+	return body.error;
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { call, errorOf } from "../helpers";
+
+describe("operations", () => {
+	it("GET /health checks D1 and answers healthy", async () => {
+		const res = await call("/health");
+		expect(res.status).toBe(200);
+		expect(res.headers.get("X-Request-Id")).toBeTruthy();
+		const body = await res.json<Record<string, unknown>>();
+		expect(body).toMatchObject({ status: "healthy", checks: { database: "ok" } });
+		expect(new Date(body.timestamp as string).toISOString()).toBe(body.timestamp);
+	});
+
+	it("GET / names the service and links", async () => {
+		const res = await call("/");
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({ name: "PulseStream", links: { health: "/health" } });
+	});
+
+	it("an unknown route is a 404 in the error envelope with the request id", async () => {
+		const res = await call("/api/v1/nothing-here");
+		expect(res.status).toBe(404);
+		const error = await errorOf(res);
+		expect(error.code).toBe("NOT_FOUND");
+		expect(error.request_id).toBe(res.headers.get("X-Request-Id"));
+	});
+
+	it("keeps a sane client request id and replaces a garbage one", async () => {
+		const kept = await call("/health", { headers: { "X-Request-Id": "client-req-12345" } });
+		expect(kept.headers.get("X-Request-Id")).toBe("client-req-12345");
+		const replaced = await call("/health", { headers: { "X-Request-Id": "<script>" } });
+		expect(replaced.headers.get("X-Request-Id")).not.toBe("<script>");
+	});
+
+	it("serves an OpenAPI 3.1 document generated from the route schemas", async () => {
+		const res = await call("/openapi.json");
+		expect(res.status).toBe(200);
+		const doc = await res.json<{ openapi: string; paths: Record<string, unknown> }>();
+		expect(doc.openapi).toBe("3.1.0");
+		for (const path of [
+			"/api/v1/auth/register/tenant",
+			"/api/v1/tenant",
+			"/api/v1/ingestion/events",
+			"/api/v1/ingestion/events/batch",
+			"/api/v1/ingestion/events/search",
+			"/api/v1/ingestion/events/{event_id}",
+			"/api/v1/ingestion/stats",
+			"/health",
+		]) {
+			expect(doc.paths, path).toHaveProperty([path]);
+		}
+	});
+});
