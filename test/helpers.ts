@@ -83,3 +83,12 @@ export async function errorOf(res: Response): Promise<ErrorEnvelope["error"]> {
 	const body = (await res.json()) as ErrorEnvelope;
 	return body.error;
 }
+
+/**
+ * The rate limit window is the UTC minute: a test that fills it waits out the
+ * last seconds of a minute so that its requests all land in one window.
+ */
+export async function inFreshWindow(): Promise<void> {
+	const ms = Date.now() % 60_000;
+	if (ms > 55_000) await new Promise((r) => setTimeout(r, 60_000 - ms + 50));
+}

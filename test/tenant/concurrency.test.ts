@@ -1,0 +1,116 @@
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { Outbox } from "../../src/tenant/outbox";
+import type { TenantObject } from "../../src/tenant/tenant-object";
+import {
+	countEvents,
+	errorOf,
+	flush,
+	inFreshWindow,
+	ingest,
+	ingestBatch,
+	patchTenant,
+	registerTenant,
+	tenantObject,
+} from "../helpers";
+
+describe("the tenant object serializes what must be exact", () => {
+	it("60 concurrent events against a limit of 50: exactly 50 accepted, 10 RATE_LIMITED", async () => {
+		const t = await registerTenant();
+		expect((await patchTenant(t, { rate_limit_per_minute: 50 })).status).toBe(200);
+		await inFreshWindow();
+		const responses = await Promise.all(
+			Array.from({ length: 60 }, (_, i) => ingest(t, { event_id: `c-${i}`, event_type: "custom" })),
+		);
+		const statuses = responses.map((r) => r.status);
+		expect(statuses.filter((s) => s === 202)).toHaveLength(50);
+		expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+		for (const res of responses.filter((r) => r.status === 429)) {
+			expect((await errorOf(res)).code).toBe("RATE_LIMITED");
+			expect(res.headers.get("Retry-After")).toBeTruthy();
+			expect(res.headers.get("X-RateLimit-Remaining")).toBe("0");
+		}
+		await flush(t.tenant.id);
+		expect(await countEvents(t.tenant.id)).toBe(50);
+	});
+
+	it("a new limit applies to the very next ingestion request", async () => {
+		const t = await registerTenant();
+		await inFreshWindow();
+		expect((await ingest(t, { event_type: "custom" })).status).toBe(202);
+		expect((await patchTenant(t, { rate_limit_per_minute: 1 })).status).toBe(200);
+		const res = await ingest(t, { event_type: "custom" });
+		expect(res.status).toBe(429);
+		expect(res.headers.get("X-RateLimit-Limit")).toBe("1");
+		expect((await patchTenant(t, { rate_limit_per_minute: 100 })).status).toBe(200);
+		expect((await ingest(t, { event_type: "custom" })).status).toBe(202);
+	});
+
+	it("10 concurrent copies of one event_id: one accepted, nine duplicates, one stored row", async () => {
+		const t = await registerTenant();
+		const responses = await Promise.all(
+			Array.from({ length: 10 }, () => ingest(t, { event_id: "same-instant", event_type: "custom" })),
+		);
+		const statuses = responses.map((r) => r.status).sort();
+		expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 202]);
+		await flush(t.tenant.id);
+		expect(await countEvents(t.tenant.id)).toBe(1);
+	});
+
+	it("idempotency survives a restart of the object", async () => {
+		const t = await registerTenant();
+		expect((await ingest(t, { event_id: "across-restart", event_type: "custom" })).status).toBe(202);
+		await evictDurableObject(tenantObject(t.tenant.id));
+		const again = await ingest(t, { event_id: "across-restart", event_type: "custom" });
+		expect(again.status).toBe(200);
+		expect(await again.json()).toMatchObject({ status: "duplicate" });
+	});
+
+	it("an object restarted between acknowledging and flushing still delivers every event to D1 exactly once", async () => {
+		const t = await registerTenant();
+		const events = Array.from({ length: 300 }, (_, i) => ({ event_id: `r-${i}`, event_type: "custom" }));
+		expect((await (await ingestBatch(t, events)).json<{ accepted: number }>()).accepted).toBe(300);
+		const stub = tenantObject(t.tenant.id);
+		expect(await stub.pending()).toBe(300);
+		await evictDurableObject(stub);
+		expect(await countEvents(t.tenant.id)).toBe(0);
+		expect(await stub.pending()).toBe(300);
+		await flush(t.tenant.id);
+		expect(await countEvents(t.tenant.id)).toBe(300);
+		expect(await stub.pending()).toBe(0);
+	});
+
+	it("a flush that committed to D1 but died before trimming its buffer replays without doubling", async () => {
+		const t = await registerTenant();
+		const events = Array.from({ length: 50 }, (_, i) => ({ event_id: `crash-${i}`, event_type: "api_call", status_code: 200 }));
+		await ingestBatch(t, events);
+		const stub = tenantObject(t.tenant.id);
+		// Commit the buffered rows to D1 the way the flush does, but leave the buffer as if the object died right after.
+		await runInDurableObject(stub, async (_instance: TenantObject, state) => {
+			const rows = state.storage.sql.exec<{ body: string }>("SELECT body FROM outbox ORDER BY seq").toArray();
+			state.storage.sql.exec("CREATE TABLE IF NOT EXISTS outbox_copy AS SELECT * FROM outbox");
+			await new Outbox(state.storage.sql).flush(env.DB, t.tenant.id);
+			expect(rows).toHaveLength(50);
+			state.storage.sql.exec("INSERT INTO outbox (seq, body) SELECT seq, body FROM outbox_copy");
+			state.storage.sql.exec("DROP TABLE outbox_copy");
+		});
+		expect(await countEvents(t.tenant.id)).toBe(50);
+		await evictDurableObject(stub);
+		expect(await stub.pending()).toBe(50);
+		await flush(t.tenant.id);
+		expect(await stub.pending()).toBe(0);
+		expect(await countEvents(t.tenant.id)).toBe(50);
+	});
+
+	it("the alarm flushes on its own: accepted events reach D1 well within 5 seconds", async () => {
+		const t = await registerTenant();
+		await ingest(t, { event_id: "timer", event_type: "custom" });
+		const started = Date.now();
+		while ((await countEvents(t.tenant.id)) === 0 && Date.now() - started < 5_000) {
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		expect(await countEvents(t.tenant.id)).toBe(1);
+		expect(Date.now() - started).toBeLessThan(5_000);
+	});
+});
