@@ -32,11 +32,8 @@ CREATE TABLE `events` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `events_tenant_event_id` ON `events` (`tenant_id`,`event_id`);--> statement-breakpoint
 CREATE INDEX `events_tenant_time` ON `events` (`tenant_id`,`timestamp`,`event_id`);--> statement-breakpoint
-CREATE INDEX `events_tenant_type_time` ON `events` (`tenant_id`,`event_type`,`timestamp`);--> statement-breakpoint
-CREATE INDEX `events_tenant_source_time` ON `events` (`tenant_id`,`source`,`timestamp`);--> statement-breakpoint
-CREATE INDEX `events_tenant_endpoint_time` ON `events` (`tenant_id`,`endpoint`,`timestamp`);--> statement-breakpoint
-CREATE INDEX `events_tenant_user_time` ON `events` (`tenant_id`,`user_id`,`timestamp`);--> statement-breakpoint
-CREATE INDEX `events_tenant_session_time` ON `events` (`tenant_id`,`session_id`,`timestamp`);--> statement-breakpoint
+CREATE INDEX `events_tenant_user_time` ON `events` (`tenant_id`,`user_id`,`timestamp`) WHERE user_id IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `events_tenant_session_time` ON `events` (`tenant_id`,`session_id`,`timestamp`) WHERE session_id IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `tenants` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,

@@ -1,5 +1,5 @@
 import { addValue, emptySketch, mergeInto, type Sketch } from "./sketch";
-import type { NormalizedEvent } from "./types";
+import type { IncomingEvent, NormalizedEvent } from "./types";
 
 export const MINUTE_MS = 60_000;
 /** Minute buckets are kept a little longer than the longest window (24 h). */
@@ -80,7 +80,7 @@ export class Counters {
 		return this.current.data;
 	}
 
-	recordAccepted(ev: NormalizedEvent, now: number): void {
+	recordAccepted(ev: IncomingEvent, now: number): void {
 		const m = this.minute(now);
 		m.n += 1;
 		m.t[ev.event_type] = (m.t[ev.event_type] ?? 0) + 1;

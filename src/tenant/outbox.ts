@@ -1,4 +1,4 @@
-import type { NormalizedEvent } from "./types";
+import { EVENT_COLUMNS } from "./event-row";
 
 /**
  * One statement inserts a whole chunk: the rows travel as a single JSON array
@@ -6,15 +6,8 @@ import type { NormalizedEvent } from "./types";
  * (tenant_id, event_id) makes a replayed flush (the object restarted after D1
  * committed but before the outbox was trimmed) a no-op: exactly once in D1.
  */
-const INSERT_EVENTS = `INSERT OR IGNORE INTO events (tenant_id, event_id, event_type, timestamp, received_at,
-  source, severity, endpoint, method, status_code, response_time_ms, user_id, session_id, payload, tags)
-SELECT ?1, json_extract(value, '$.event_id'), json_extract(value, '$.event_type'),
-  json_extract(value, '$.timestamp'), json_extract(value, '$.received_at'), json_extract(value, '$.source'),
-  json_extract(value, '$.severity'), json_extract(value, '$.endpoint'), json_extract(value, '$.method'),
-  json_extract(value, '$.status_code'), json_extract(value, '$.response_time_ms'),
-  json_extract(value, '$.user_id'), json_extract(value, '$.session_id'),
-  json_extract(value, '$.payload'), json_extract(value, '$.tags')
-FROM json_each(?2)`;
+const INSERT_EVENTS = `INSERT OR IGNORE INTO events (tenant_id, ${EVENT_COLUMNS.join(", ")})
+SELECT ?1, ${EVENT_COLUMNS.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?2)`;
 
 /**
  * D1 takes a bound string of up to 2 MB; UTF-8 needs at most 3 bytes per
@@ -22,29 +15,54 @@ FROM json_each(?2)`;
  * 1 MiB by the ingestion limit, always fits alone).
  */
 const CHUNK_UNITS = 600_000;
+/** Events per flush statement batch; the alarm loops while more are buffered. */
+const FLUSH_EVENTS = 10_000;
 
-/** The durable buffer between acknowledgement and D1, in the object's own SQLite. */
+/**
+ * The durable buffer between acknowledgement and D1, in the object's own
+ * SQLite. A request's accepted events are one outbox row (a JSON array of
+ * event rows), so buffering costs one insert per request, not one per event.
+ */
 export class Outbox {
 	constructor(private readonly sql: SqlStorage) {}
 
-	append(ev: NormalizedEvent): void {
-		this.sql.exec("INSERT INTO outbox (body) VALUES (?)", JSON.stringify(ev));
+	/** Buffers serialized event rows (event-row.ts), split so no outbox row outgrows one D1 parameter. */
+	append(rows: string[]): void {
+		let start = 0;
+		while (start < rows.length) {
+			let end = start;
+			let units = 2;
+			while (end < rows.length && (end === start || units + rows[end]!.length + 1 <= CHUNK_UNITS)) {
+				units += rows[end]!.length + 1;
+				end++;
+			}
+			this.sql.exec("INSERT INTO outbox (n, body) VALUES (?, ?)", end - start, `[${rows.slice(start, end).join(",")}]`);
+			start = end;
+		}
 	}
 
+	/** Buffered events not yet in D1. */
 	size(): number {
-		return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+		return this.sql.exec<{ n: number }>("SELECT coalesce(sum(n), 0) AS n FROM outbox").one().n;
 	}
 
 	/**
-	 * Writes up to `maxRows` of the oldest buffered events to D1 in one batch
+	 * Writes the oldest buffered events (about FLUSH_EVENTS) to D1 in one batch
 	 * (one transaction), then trims them from the buffer. Returns how many.
 	 * Events appended while D1 answers have higher seq numbers and stay.
 	 */
-	async flush(db: D1Database, tenantId: string, maxRows = 5_000): Promise<number> {
-		const rows = this.sql
-			.exec<{ seq: number; body: string }>("SELECT seq, body FROM outbox ORDER BY seq LIMIT ?", maxRows)
-			.toArray();
+	async flush(db: D1Database, tenantId: string): Promise<number> {
+		const rows: { seq: number; n: number; body: string }[] = [];
+		let events = 0;
+		for (const row of this.sql.exec<{ seq: number; n: number; body: string }>(
+			"SELECT seq, n, body FROM outbox ORDER BY seq",
+		)) {
+			rows.push(row);
+			events += row.n;
+			if (events >= FLUSH_EVENTS) break;
+		}
 		if (rows.length === 0) return 0;
+		// Rows are JSON arrays: strip the brackets and join them into chunk arrays.
 		const chunks: string[][] = [[]];
 		let units = 0;
 		for (const { body } of rows) {
@@ -52,12 +70,12 @@ export class Outbox {
 				chunks.push([]);
 				units = 0;
 			}
-			chunks.at(-1)!.push(body);
+			chunks.at(-1)!.push(body.slice(1, -1));
 			units += body.length;
 		}
 		const insert = db.prepare(INSERT_EVENTS);
 		await db.batch(chunks.map((c) => insert.bind(tenantId, `[${c.join(",")}]`)));
 		this.sql.exec("DELETE FROM outbox WHERE seq <= ?", rows.at(-1)!.seq);
-		return rows.length;
+		return events;
 	}
 }

@@ -7,7 +7,7 @@ import { Keys, loadSettings, saveSettings } from "./keys";
 import { migrate } from "./migrations";
 import { Outbox } from "./outbox";
 import { rateLimitState } from "./rate-limit";
-import type { IngestResult, ItemStatus, KeyRecord, NormalizedEvent, TenantSettings } from "./types";
+import type { IncomingEvent, IngestResult, ItemStatus, KeyRecord, TenantSettings } from "./types";
 
 /** How long an unknown tenant id is remembered as unknown before D1 is asked again. */
 const UNKNOWN_TENANT_TTL_MS = 60_000;
@@ -87,7 +87,7 @@ export class TenantObject extends DurableObject<Env> {
 	async ingest(input: {
 		tenantId: string;
 		keyHash: string;
-		events: NormalizedEvent[];
+		events: IncomingEvent[];
 		rejected: number;
 	}): Promise<IngestResult> {
 		const settings = this.settings ?? (await this.loadSettings(input.tenantId));
@@ -95,11 +95,13 @@ export class TenantObject extends DurableObject<Env> {
 		const now = Date.now();
 		return this.ctx.storage.transactionSync(() => {
 			const minute = this.counters.minute(now);
+			const keyed = input.events.filter((ev) => !ev.generated).map((ev) => ev.event_id);
+			const seen = this.dedupe.seen(keyed, now);
+			const accepted: IncomingEvent[] = [];
 			let duplicates = 0;
 			let limited = 0;
-			let accepted = 0;
 			const statuses = input.events.map((ev): ItemStatus => {
-				if (this.dedupe.seen(ev.event_id, now)) {
+				if (seen.has(ev.event_id)) {
 					duplicates++;
 					return "duplicate";
 				}
@@ -107,17 +109,22 @@ export class TenantObject extends DurableObject<Env> {
 					limited++;
 					return "rate_limited";
 				}
-				this.dedupe.remember(ev.event_id, now);
-				this.outbox.append(ev);
+				// A second copy within the same request is a duplicate of the first.
+				seen.add(ev.event_id);
+				accepted.push(ev);
 				this.counters.recordAccepted(ev, now);
-				accepted++;
 				return "accepted";
 			});
+			this.dedupe.remember(
+				accepted.filter((ev) => !ev.generated).map((ev) => ev.event_id),
+				now,
+			);
+			this.outbox.append(accepted.map((ev) => ev.row));
 			this.counters.recordOther("d", duplicates, now);
 			this.counters.recordOther("rl", limited, now);
 			this.counters.recordOther("r", input.rejected, now);
 			this.counters.save();
-			if (accepted > 0 && !this.alarmSet) this.scheduleFlush(Number(this.env.FLUSH_DELAY_MS) || 500);
+			if (accepted.length > 0 && !this.alarmSet) this.scheduleFlush(Number(this.env.FLUSH_DELAY_MS) || 500);
 			return { ok: true, statuses, ...rateLimitState(settings.rateLimitPerMinute, minute.n, now) };
 		});
 	}

@@ -16,6 +16,17 @@ export type NormalizedEvent = {
 	tags: string | null;
 };
 
+/**
+ * What the edge hands the tenant object for one valid event: the few fields
+ * the object decides and counts with, and the event already serialized as a
+ * row (event-row.ts), so the object never re-serializes what it buffers.
+ */
+export type IncomingEvent = Pick<NormalizedEvent, "event_id" | "event_type" | "status_code" | "response_time_ms"> & {
+	/** The edge made up the id: no client can send it again, so no idempotency key is kept. */
+	generated: boolean;
+	row: string;
+};
+
 export type ItemStatus = "accepted" | "duplicate" | "rate_limited";
 
 export type RateLimitState = {

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { EVENT_TYPES, type EventRow, SEVERITIES } from "../../db/schema";
-import type { NormalizedEvent } from "../../tenant/types";
+import { toRow } from "../../tenant/event-row";
+import type { IncomingEvent, NormalizedEvent } from "../../tenant/types";
 
 export { EVENT_TYPES, SEVERITIES };
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
@@ -116,6 +117,19 @@ export function normalizeEvent(ev: EventInputType, now: number): NormalizedEvent
 		session_id: ev.session_id ?? null,
 		payload: ev.payload == null ? null : JSON.stringify(ev.payload),
 		tags: ev.tags == null ? null : JSON.stringify(ev.tags),
+	};
+}
+
+/** What the tenant object receives for a valid event: its deciding fields and its serialized row. */
+export function toIncoming(input: EventInputType, now: number): IncomingEvent {
+	const ev = normalizeEvent(input, now);
+	return {
+		event_id: ev.event_id,
+		event_type: ev.event_type,
+		status_code: ev.status_code,
+		response_time_ms: ev.response_time_ms,
+		generated: input.event_id == null,
+		row: toRow(ev),
 	};
 }
 

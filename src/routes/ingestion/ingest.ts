@@ -4,15 +4,15 @@ import { hashApiKey, parseApiKey } from "../../lib/api-key";
 import { tenantStub } from "../../lib/auth";
 import { ApiError, type ErrorDetail, validationError, zodDetails } from "../../lib/errors";
 import type { AppEnv } from "../../lib/types";
-import type { IngestResult, NormalizedEvent } from "../../tenant/types";
-import { EventInput, normalizeEvent } from "./event-schema";
+import type { IncomingEvent, IngestResult } from "../../tenant/types";
+import { EventInput, toIncoming } from "./event-schema";
 
 export const SINGLE_LIMIT = MiB;
 export const BATCH_LIMIT = 5 * MiB;
 export const EVENT_LIMIT = MiB;
 export const MAX_BATCH = 1000;
 
-type Prepared = { events: NormalizedEvent[]; rejected: number; error?: ApiError };
+type Prepared = { events: IncomingEvent[]; rejected: number; error?: ApiError };
 
 const unauthorized = (message: string) => new ApiError({ code: "UNAUTHORIZED", message });
 
@@ -74,7 +74,7 @@ export async function ingestSingle(c: Context<AppEnv>) {
 		const { value } = await readJsonBody(req, SINGLE_LIMIT);
 		const parsed = EventInput.safeParse(value);
 		if (!parsed.success) throw validationError(parsed.error);
-		return { events: [normalizeEvent(parsed.data, Date.now())], rejected: 0 };
+		return { events: [toIncoming(parsed.data, Date.now())], rejected: 0 };
 	});
 	const status = result.statuses[0];
 	if (status === "rate_limited") throw rateLimited(headers, result.reset);
@@ -135,7 +135,7 @@ export async function ingestBatch(c: Context<AppEnv>) {
 			if (oversize) throw oversize;
 		}
 		const now = Date.now();
-		const events: NormalizedEvent[] = [];
+		const events: IncomingEvent[] = [];
 		items = list.map((raw, index): BatchItem => {
 			const parsed = EventInput.safeParse(raw);
 			if (!parsed.success) {
@@ -147,7 +147,7 @@ export async function ingestBatch(c: Context<AppEnv>) {
 					errors: zodDetails(parsed.error, ["events", index]),
 				};
 			}
-			const ev = normalizeEvent(parsed.data, now);
+			const ev = toIncoming(parsed.data, now);
 			events.push(ev);
 			return { index, event_id: ev.event_id, status: "accepted" };
 		});

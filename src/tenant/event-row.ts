@@ -1,0 +1,30 @@
+import type { NormalizedEvent } from "./types";
+
+/**
+ * The column order of an event row as it travels from the edge, through the
+ * tenant object's buffer, into D1. Rows are positional JSON arrays because D1
+ * extracts `value ->> 3` from an array about twice as fast as
+ * `value ->> '$.timestamp'` from an object, and the flush is what a single
+ * tenant object spends most of its time on.
+ */
+export const EVENT_COLUMNS = [
+	"event_id",
+	"event_type",
+	"timestamp",
+	"received_at",
+	"source",
+	"severity",
+	"endpoint",
+	"method",
+	"status_code",
+	"response_time_ms",
+	"user_id",
+	"session_id",
+	"payload",
+	"tags",
+] as const satisfies readonly (keyof NormalizedEvent)[];
+
+/** The event as one JSON row in EVENT_COLUMNS order. */
+export function toRow(ev: NormalizedEvent): string {
+	return JSON.stringify(EVENT_COLUMNS.map((c) => ev[c]));
+}
