@@ -1,4 +1,6 @@
 import { addValue, emptySketch, mergeInto, type Sketch } from "./sketch";
+
+type MinuteRow = { minute: number; data: string; sketch: string | null };
 import type { IncomingEvent, NormalizedEvent } from "./types";
 
 export const MINUTE_MS = 60_000;
@@ -54,13 +56,22 @@ export function merge(into: MinuteCounts, m: MinuteCounts): void {
 	mergeInto(into.l, m.l);
 }
 
+function parseMinute(row: MinuteRow): MinuteCounts {
+	const data = JSON.parse(row.data) as Omit<MinuteCounts, "l">;
+	return { ...data, l: row.sketch ? (JSON.parse(row.sketch) as Sketch) : emptySketch() };
+}
+
 /**
  * Windowed counters in the tenant object's storage: one row per UTC minute,
- * the current one cached in memory and written back once per request, so a
- * restart loses nothing and the rate limit window survives it.
+ * the current one cached in memory. Counts (and with them the rate-limit
+ * window) are written on every request, so a restart loses none. The latency
+ * sketch is several kilobytes, so it is written by the flush alarm that
+ * follows every accepted request and at the minute's end, not per request:
+ * a crash can cost at most one flush interval of latency samples, never a count.
  */
 export class Counters {
 	private current: { minute: number; data: MinuteCounts } | undefined;
+	private sketchDirty = false;
 	private totals: Totals;
 
 	constructor(private readonly sql: SqlStorage) {
@@ -72,10 +83,11 @@ export class Counters {
 	minute(now: number): MinuteCounts {
 		const minute = minuteOf(now);
 		if (this.current?.minute !== minute) {
+			this.saveSketch();
 			const row = this.sql
-				.exec<{ data: string }>("SELECT data FROM minutes WHERE minute = ?", minute)
+				.exec<MinuteRow>("SELECT minute, data, sketch FROM minutes WHERE minute = ?", minute)
 				.toArray()[0];
-			this.current = { minute, data: row ? JSON.parse(row.data) : emptyMinute() };
+			this.current = { minute, data: row ? parseMinute(row) : emptyMinute() };
 		}
 		return this.current.data;
 	}
@@ -92,7 +104,10 @@ export class Counters {
 				const cls = statusClassOf(ev.status_code);
 				m.s[cls] = (m.s[cls] ?? 0) + 1;
 			}
-			if (ev.response_time_ms !== null) addValue(m.l, ev.response_time_ms);
+			if (ev.response_time_ms !== null) {
+				addValue(m.l, ev.response_time_ms);
+				this.sketchDirty = true;
+			}
 		}
 	}
 
@@ -102,15 +117,27 @@ export class Counters {
 		this.totals[kind] += count;
 	}
 
-	/** Writes the current minute and the totals; called once at the end of a request. */
+	/** Writes the current minute's counts and the totals; called once at the end of a request. */
 	save(): void {
 		if (!this.current) return;
+		const { l: _sketch, ...counts } = this.current.data;
 		this.sql.exec(
-			"INSERT OR REPLACE INTO minutes (minute, data) VALUES (?, ?)",
+			"INSERT INTO minutes (minute, data) VALUES (?, ?) ON CONFLICT (minute) DO UPDATE SET data = excluded.data",
 			this.current.minute,
-			JSON.stringify(this.current.data),
+			JSON.stringify(counts),
 		);
 		this.sql.exec("INSERT OR REPLACE INTO kv (k, v) VALUES ('totals', ?)", JSON.stringify(this.totals));
+	}
+
+	/** Writes the current minute's latency sketch if it changed (alarm and minute rollover). */
+	saveSketch(): void {
+		if (!this.current || !this.sketchDirty) return;
+		this.sql.exec(
+			"UPDATE minutes SET sketch = ? WHERE minute = ?",
+			JSON.stringify(this.current.data.l),
+			this.current.minute,
+		);
+		this.sketchDirty = false;
 	}
 
 	getTotals(): Totals {
@@ -120,15 +147,15 @@ export class Counters {
 	/** Per-minute counts for minutes in [from, to], oldest first (the current one from memory). */
 	range(fromMinute: number, toMinute: number): { minute: number; data: MinuteCounts }[] {
 		const rows = this.sql
-			.exec<{ minute: number; data: string }>(
-				"SELECT minute, data FROM minutes WHERE minute BETWEEN ? AND ? ORDER BY minute",
+			.exec<MinuteRow>(
+				"SELECT minute, data, sketch FROM minutes WHERE minute BETWEEN ? AND ? ORDER BY minute",
 				fromMinute,
 				toMinute,
 			)
 			.toArray();
 		return rows.map((r) => ({
 			minute: r.minute,
-			data: r.minute === this.current?.minute ? this.current.data : JSON.parse(r.data),
+			data: r.minute === this.current?.minute ? this.current.data : parseMinute(r),
 		}));
 	}
 

@@ -14,6 +14,14 @@ export class Dedupe {
 	seen(ids: string[], now: number): Set<string> {
 		const seen = new Set<string>();
 		if (ids.length === 0) return seen;
+		if (ids.length === 1) {
+			// The single-event route: a point lookup, no JSON round trip.
+			const hit = this.sql
+				.exec("SELECT 1 FROM dedupe WHERE event_id = ? AND seen_at > ?", ids[0]!, now - DEDUPE_WINDOW_MS)
+				.toArray();
+			if (hit.length > 0) seen.add(ids[0]!);
+			return seen;
+		}
 		const cursor = this.sql.exec<{ event_id: string }>(
 			"SELECT event_id FROM dedupe WHERE event_id IN (SELECT value FROM json_each(?)) AND seen_at > ?",
 			JSON.stringify(ids),
@@ -25,6 +33,10 @@ export class Dedupe {
 
 	remember(ids: string[], now: number): void {
 		if (ids.length === 0) return;
+		if (ids.length === 1) {
+			this.sql.exec("INSERT OR REPLACE INTO dedupe (event_id, seen_at) VALUES (?, ?)", ids[0]!, now);
+			return;
+		}
 		this.sql.exec(
 			"INSERT OR REPLACE INTO dedupe (event_id, seen_at) SELECT value, ? FROM json_each(?)",
 			now,

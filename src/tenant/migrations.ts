@@ -9,7 +9,7 @@ const MIGRATIONS: string[] = [
 	 CREATE TABLE dedupe (event_id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL) WITHOUT ROWID;
 	 CREATE INDEX dedupe_seen_at ON dedupe (seen_at);
 	 CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER NOT NULL, body TEXT NOT NULL);
-	 CREATE TABLE minutes (minute INTEGER PRIMARY KEY, data TEXT NOT NULL);`,
+	 CREATE TABLE minutes (minute INTEGER PRIMARY KEY, data TEXT NOT NULL, sketch TEXT);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

