@@ -36,7 +36,8 @@ export function parseIsoTime(value: string): number | null {
 
 /** A time query or body value: ISO-8601 string or epoch milliseconds. */
 export const TimeInput = z.union([z.string().max(64), z.number()]).transform((v, ctx) => {
-	const ms = typeof v === "number" ? (Number.isInteger(v) && v >= 0 ? v : null) : parseIsoTime(v);
+	// Fractional epoch ms (performance.timeOrigin + now()) are floored, not refused.
+	const ms = typeof v === "number" ? (Number.isFinite(v) && v >= 0 ? Math.floor(v) : null) : parseIsoTime(v);
 	if (ms === null) {
 		ctx.addIssue({ code: "custom", message: "expected an ISO-8601 time or epoch milliseconds" });
 		return z.NEVER;

@@ -66,7 +66,7 @@ describe("POST /ingestion/events: happy path", () => {
 		};
 		expect((await ingest(t, event)).status).toBe(202);
 		const epochId = `epoch-${crypto.randomUUID()}`;
-		expect((await ingest(t, { event_id: epochId, event_type: "custom", timestamp: 1767225600000 })).status).toBe(202);
+		expect((await ingest(t, { event_id: epochId, event_type: "custom", timestamp: 1767225600000.75 })).status).toBe(202);
 		await flush(t.tenant.id);
 		const read = await call(`/api/v1/ingestion/events/${id}`, { headers: keyHeader(t) });
 		expect(read.status).toBe(200);
