@@ -1,7 +1,7 @@
 import { HTTPException } from "hono/http-exception";
 import { ApiError, type ErrorCode, errorBody } from "./lib/errors";
 import { log } from "./lib/log";
-import { jsonBody, requestContext, requireConfig } from "./lib/middleware";
+import { requestContext, requireConfig } from "./lib/middleware";
 import { VERSION, createRouter } from "./lib/router";
 import { authRoutes } from "./routes/auth";
 import { healthRoutes } from "./routes/health";
@@ -13,9 +13,6 @@ export function createApp() {
 
 	app.use("*", requestContext);
 	app.use("/api/*", requireConfig);
-	app.use("/api/v1/*", async (c, next) =>
-		c.req.path.startsWith("/api/v1/ingestion/") ? next() : jsonBody(c, next),
-	);
 
 	app.route("/", healthRoutes);
 	app.route("/api/v1", authRoutes);

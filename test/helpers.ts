@@ -55,9 +55,27 @@ export function tenantObject(tenantId: string) {
 	return env.TENANT.getByName(tenantId);
 }
 
-/** Runs the tenant object's pending flush alarm now (the same code the timer runs). */
+/**
+ * Runs the tenant object's flush alarm now (the same code the timer runs)
+ * until its buffer is empty; waits when the alarm is already running.
+ */
 export async function flush(tenantId: string): Promise<void> {
-	await runDurableObjectAlarm(tenantObject(tenantId));
+	const stub = tenantObject(tenantId);
+	for (let i = 0; i < 200; i++) {
+		await runDurableObjectAlarm(stub);
+		if ((await stub.pending()) === 0) return;
+		await new Promise((r) => setTimeout(r, 10));
+	}
+	throw new Error(`tenant ${tenantId}: buffer did not drain`);
+}
+
+/** Waits, without touching the alarm, until `check` holds (the object's own timer at work). */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+	const started = Date.now();
+	while (!(await check())) {
+		if (Date.now() - started > timeoutMs) throw new Error("condition not met in time");
+		await new Promise((r) => setTimeout(r, 20));
+	}
 }
 
 export async function countEvents(tenantId: string): Promise<number> {

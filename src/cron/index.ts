@@ -1,13 +1,14 @@
-import { log } from "../lib/log";
 import { enforceRetention } from "./retention";
 
 export const RETENTION_CRON = "17 * * * *";
 
-/** Cron Triggers (wrangler.toml): retention hourly; the every-minute trigger is for escalations. */
+/**
+ * Cron Triggers (wrangler.toml): the hourly one starts a retention pass; the
+ * every-minute one continues a pass that ran out of budget (and will run
+ * escalations).
+ */
 export async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
-	if (controller.cron === RETENTION_CRON) {
-		await enforceRetention(env, controller.scheduledTime);
-		return;
-	}
-	log("debug", "cron tick", { cron: controller.cron });
+	const now = controller.scheduledTime;
+	if (controller.cron === RETENTION_CRON) await enforceRetention(env, { now });
+	else await enforceRetention(env, { now, continueOnly: true });
 }

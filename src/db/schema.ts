@@ -23,7 +23,16 @@ export const tenants = sqliteTable("tenants", {
 	slug: text("slug").notNull().unique(),
 	rateLimitPerMinute: integer("rate_limit_per_minute").notNull().default(10_000),
 	retentionDays: integer("retention_days").notNull().default(30),
+	/** Bumped by every settings change so the tenant object can ignore a stale update that arrives late. */
+	settingsVersion: integer("settings_version").notNull().default(1),
 	createdAt: createdAt(),
+});
+
+/** Where a bounded background job (retention) stopped, so the next run goes on from there. */
+export const jobState = sqliteTable("job_state", {
+	name: text("name").primaryKey(),
+	cursor: text("cursor").notNull(),
+	updatedAt: integer("updated_at", { mode: "number" }).notNull(),
 });
 
 export const users = sqliteTable(

@@ -33,8 +33,9 @@ export const requireConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /**
  * Body checks for the JSON management routes, in the contract's order (415,
- * 413, 400). The parsed text is left in Hono's body cache for the zod
- * validator. Ingestion routes do their own reading with their own limits.
+ * 413, 400), declared by each route that takes a body (so an unknown route
+ * stays a 404). The text is left in Hono's body cache for the zod validator.
+ * Ingestion routes do their own reading with their own limits.
  */
 export const jsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const method = c.req.method;

@@ -24,7 +24,13 @@ export const EVENT_COLUMNS = [
 	"tags",
 ] as const satisfies readonly (keyof NormalizedEvent)[];
 
-/** The event as one JSON row in EVENT_COLUMNS order. */
+/**
+ * The event as one JSON row in EVENT_COLUMNS order. `payload` and `tags` stay
+ * JSON values inside the row (D1 stores their text): serializing them to
+ * strings first would escape every quote twice and could double a row's size.
+ * A row is therefore at most the event's own JSON plus the fields the edge
+ * adds (event_id, received_at, severity): under the 1 MiB event limit.
+ */
 export function toRow(ev: NormalizedEvent): string {
 	return JSON.stringify(EVENT_COLUMNS.map((c) => ev[c]));
 }

@@ -15,8 +15,10 @@ SELECT ?1, ${EVENT_COLUMNS.map((_, i) => `j ->> ${i}`).join(", ")} FROM r`;
 
 /**
  * D1 takes a bound string of up to 2 MB; UTF-8 needs at most 3 bytes per
- * UTF-16 unit, so chunks of 600k units stay under it (a single event, at most
- * 1 MiB by the ingestion limit, always fits alone).
+ * UTF-16 unit, so chunks of 600k units stay under it. A single row can be
+ * longer than that in units but not in bytes: a row is at most its event's
+ * JSON (1 MiB by the ingestion limit) plus a few added fields (event-row.ts),
+ * so a row that goes alone still fits.
  */
 const CHUNK_UNITS = 600_000;
 /** Events per flush statement batch; the alarm loops while more are buffered. */
@@ -51,11 +53,12 @@ export class Outbox {
 	}
 
 	/**
-	 * Writes the oldest buffered events (about FLUSH_EVENTS) to D1 in one batch
-	 * (one transaction), then trims them from the buffer. Returns how many.
-	 * Events appended while D1 answers have higher seq numbers and stay.
+	 * Writes the oldest buffered events (about `maxEvents`, at least one outbox
+	 * row) to D1 in one batch (one transaction), then trims them from the
+	 * buffer. Returns how many. Events appended while D1 answers have higher
+	 * seq numbers and stay.
 	 */
-	async flush(db: D1Database, tenantId: string): Promise<number> {
+	async flush(db: D1Database, tenantId: string, maxEvents = FLUSH_EVENTS): Promise<number> {
 		const rows: { seq: number; n: number; body: string }[] = [];
 		let events = 0;
 		for (const row of this.sql.exec<{ seq: number; n: number; body: string }>(
@@ -63,7 +66,7 @@ export class Outbox {
 		)) {
 			rows.push(row);
 			events += row.n;
-			if (events >= FLUSH_EVENTS) break;
+			if (events >= maxEvents) break;
 		}
 		if (rows.length === 0) return 0;
 		// Rows are JSON arrays: strip the brackets and join them into chunk arrays.
@@ -81,5 +84,24 @@ export class Outbox {
 		await db.batch(chunks.map((c) => insert.bind(tenantId, `[${c.join(",")}]`)));
 		this.sql.exec("DELETE FROM outbox WHERE seq <= ?", rows.at(-1)!.seq);
 		return events;
+	}
+
+	/** Moves the oldest outbox row aside (D1 refuses it on its own); returns its event count. */
+	parkOldest(error: string, now: number): number {
+		const row = this.sql.exec<{ seq: number; n: number }>("SELECT seq, n FROM outbox ORDER BY seq LIMIT 1").toArray()[0];
+		if (!row) return 0;
+		this.sql.exec(
+			"INSERT INTO outbox_parked (seq, n, body, error, parked_at) SELECT seq, n, body, ?, ? FROM outbox WHERE seq = ?",
+			error.slice(0, 1000),
+			now,
+			row.seq,
+		);
+		this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+		return row.n;
+	}
+
+	/** Events parked because D1 refused them. */
+	parked(): number {
+		return this.sql.exec<{ n: number }>("SELECT coalesce(sum(n), 0) AS n FROM outbox_parked").one().n;
 	}
 }

@@ -4,14 +4,18 @@ import { log } from "../lib/log";
 import { Counters, minuteOf } from "./counters";
 import { Dedupe } from "./dedupe";
 import { Keys, loadSettings, saveSettings } from "./keys";
-import { migrate } from "./migrations";
+import { isMigrated, migrate } from "./migrations";
 import { Outbox } from "./outbox";
 import { rateLimitState } from "./rate-limit";
+import { mean, quantile } from "./sketch";
 import type { IncomingEvent, IngestResult, ItemStatus, KeyRecord, TenantSettings } from "./types";
 
 /** How long an unknown tenant id is remembered as unknown before D1 is asked again. */
 const UNKNOWN_TENANT_TTL_MS = 60_000;
 const FLUSH_RETRY_MS = 5_000;
+const FLUSH_RETRY_MAX_MS = 60_000;
+/** Failed flushes in a row before the oldest outbox row is tried on its own. */
+const ISOLATE_AFTER_FAILURES = 3;
 
 export type TenantStats = {
 	total_events: number;
@@ -22,21 +26,37 @@ export type TenantStats = {
 	rejected: number;
 	rate_limited: number;
 	rate_limit_per_minute: number;
+	/** Accepted events not yet in D1. */
+	pending_flush: number;
+	/** Accepted events D1 refused on their own; kept in the object, never dropped. */
+	parked_events: number;
 };
+
+export type WindowSummary = {
+	total_events: number;
+	by_type: Record<(typeof EVENT_TYPES)[number], number>;
+	errors: number;
+	error_rate: number;
+	status_classes: { "2xx": number; "3xx": number; "4xx": number; "5xx": number };
+	latency_ms: { avg: number | null; p50: number | null; p95: number | null; p99: number | null };
+};
+
+type Modules = { keys: Keys; counters: Counters; dedupe: Dedupe; outbox: Outbox };
 
 /**
  * One object per tenant: the single writer that serializes rate limiting,
  * idempotency and counters, and the durable buffer in front of D1. Its public
  * methods are its RPC API; each delegates to a module that owns a table.
+ *
+ * An object gets storage only once it is configured for a tenant that exists:
+ * a well-formed key with a made-up tenant id wakes an object that stays empty.
  */
 export class TenantObject extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
 	private settings: TenantSettings | null = null;
-	private keys!: Keys;
-	private counters!: Counters;
-	private dedupe!: Dedupe;
-	private outbox!: Outbox;
+	private m: Modules | null = null;
 	private alarmSet = false;
+	private flushFailures = 0;
 	private unknownUntil = 0;
 	private loading: Promise<void> | undefined;
 
@@ -44,37 +64,40 @@ export class TenantObject extends DurableObject<Env> {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
 		void ctx.blockConcurrencyWhile(async () => {
-			migrate(this.sql);
-			this.settings = loadSettings(this.sql);
-			this.keys = new Keys(this.sql);
-			this.counters = new Counters(this.sql);
-			this.dedupe = new Dedupe(this.sql);
-			this.outbox = new Outbox(this.sql);
+			if (!isMigrated(this.sql)) return;
+			this.open();
 			// Events acknowledged before a restart must still reach D1.
 			this.alarmSet = (await ctx.storage.getAlarm()) !== null;
-			if (!this.alarmSet && this.outbox.size() > 0) this.scheduleFlush(0);
+			if (!this.alarmSet && this.m!.outbox.size() > 0) this.scheduleFlush(0);
 		});
 	}
 
-	/** Sets (or replaces) the tenant's settings and adds keys; used at registration and by PATCH /tenant. */
+	/**
+	 * Sets the tenant's settings and adds keys (registration, PATCH /tenant).
+	 * Settings carry D1's version: an older one arriving late is ignored, so
+	 * two racing PATCHes end with the object agreeing with D1.
+	 */
 	async configure(settings: TenantSettings, keys: KeyRecord[] = []): Promise<void> {
+		const m = this.open();
 		this.ctx.storage.transactionSync(() => {
-			saveSettings(this.sql, settings);
-			for (const key of keys) this.keys.put(key);
+			if (!this.settings || settings.version >= this.settings.version) {
+				saveSettings(this.sql, settings);
+				this.settings = settings;
+			}
+			for (const key of keys) m.keys.put(key);
 		});
-		this.settings = settings;
 		this.unknownUntil = 0;
 	}
 
 	/** Revokes a key; the next request that presents it is refused. */
 	async revokeKey(keyId: string): Promise<boolean> {
-		return this.keys.revoke(keyId, Date.now());
+		return this.m?.keys.revoke(keyId, Date.now()) ?? false;
 	}
 
 	/** True when `keyHash` is an active key of this tenant (read routes). */
 	async authenticate(tenantId: string, keyHash: string): Promise<boolean> {
 		const settings = this.settings ?? (await this.loadSettings(tenantId));
-		return settings !== null && this.keys.verify(keyHash) !== null;
+		return settings !== null && this.m!.keys.verify(keyHash) !== null;
 	}
 
 	/**
@@ -91,92 +114,155 @@ export class TenantObject extends DurableObject<Env> {
 		rejected: number;
 	}): Promise<IngestResult> {
 		const settings = this.settings ?? (await this.loadSettings(input.tenantId));
-		if (!settings || !this.keys.verify(input.keyHash)) return { ok: false };
+		if (!settings || !this.m!.keys.verify(input.keyHash)) return { ok: false };
+		const { counters, dedupe, outbox } = this.m!;
 		const now = Date.now();
-		return this.ctx.storage.transactionSync(() => {
-			const minute = this.counters.minute(now);
-			const keyed = input.events.filter((ev) => !ev.generated).map((ev) => ev.event_id);
-			const seen = this.dedupe.seen(keyed, now);
-			const accepted: IncomingEvent[] = [];
-			let duplicates = 0;
-			let limited = 0;
-			const statuses = input.events.map((ev): ItemStatus => {
-				if (seen.has(ev.event_id)) {
-					duplicates++;
-					return "duplicate";
-				}
-				if (minute.n >= settings.rateLimitPerMinute) {
-					limited++;
-					return "rate_limited";
-				}
-				// A second copy within the same request is a duplicate of the first.
-				seen.add(ev.event_id);
-				accepted.push(ev);
-				this.counters.recordAccepted(ev, now);
-				return "accepted";
+		try {
+			return this.ctx.storage.transactionSync(() => {
+				const minute = counters.minute(now);
+				const seen = dedupe.seen(
+					input.events.map((ev) => ev.event_id),
+					now,
+				);
+				const accepted: IncomingEvent[] = [];
+				let duplicates = 0;
+				let limited = 0;
+				const statuses = input.events.map((ev): ItemStatus => {
+					if (seen.has(ev.event_id)) {
+						duplicates++;
+						return "duplicate";
+					}
+					if (minute.n >= settings.rateLimitPerMinute) {
+						limited++;
+						return "rate_limited";
+					}
+					// A second copy within the same request is a duplicate of the first.
+					seen.add(ev.event_id);
+					accepted.push(ev);
+					counters.recordAccepted(ev, now);
+					return "accepted";
+				});
+				dedupe.remember(
+					accepted.map((ev) => ev.event_id),
+					now,
+				);
+				outbox.append(accepted.map((ev) => ev.row));
+				counters.recordOther("d", duplicates, now);
+				counters.recordOther("rl", limited, now);
+				counters.recordOther("r", input.rejected, now);
+				counters.save();
+				if (accepted.length > 0 && !this.alarmSet) this.scheduleFlush(Number(this.env.FLUSH_DELAY_MS) || 500);
+				return { ok: true, statuses, ...rateLimitState(settings.rateLimitPerMinute, minute.n, now) };
 			});
-			this.dedupe.remember(
-				accepted.filter((ev) => !ev.generated).map((ev) => ev.event_id),
-				now,
-			);
-			this.outbox.append(accepted.map((ev) => ev.row));
-			this.counters.recordOther("d", duplicates, now);
-			this.counters.recordOther("rl", limited, now);
-			this.counters.recordOther("r", input.rejected, now);
-			this.counters.save();
-			if (accepted.length > 0 && !this.alarmSet) this.scheduleFlush(Number(this.env.FLUSH_DELAY_MS) || 500);
-			return { ok: true, statuses, ...rateLimitState(settings.rateLimitPerMinute, minute.n, now) };
-		});
+		} catch (err) {
+			// The transaction rolled back; the in-memory counts it touched must too.
+			this.m!.counters = new Counters(this.sql);
+			throw err;
+		}
 	}
 
 	/** Counters for GET /ingestion/stats: lifetime totals plus the current minute and hour. */
-	async stats(): Promise<TenantStats> {
+	async stats(tenantId: string): Promise<TenantStats> {
+		if (!this.settings) await this.loadSettings(tenantId);
 		const now = Date.now();
-		const totals = this.counters.getTotals();
 		const minute = minuteOf(now);
+		const m = this.open();
+		const totals = m.counters.getTotals();
 		const by_type = Object.fromEntries(EVENT_TYPES.map((t) => [t, totals.t[t] ?? 0])) as TenantStats["by_type"];
 		return {
 			total_events: totals.n,
-			events_last_minute: this.counters.minute(now).n,
-			events_last_hour: this.counters.window(minute - 59, minute).n,
+			events_last_minute: m.counters.minute(now).n,
+			events_last_hour: m.counters.window(minute - 59, minute).n,
 			by_type,
 			duplicates: totals.d,
 			rejected: totals.r,
 			rate_limited: totals.rl,
 			rate_limit_per_minute: this.settings?.rateLimitPerMinute ?? 0,
+			pending_flush: m.outbox.size(),
+			parked_events: m.outbox.parked(),
+		};
+	}
+
+	/**
+	 * Counts and latency percentiles over the last `minutes` UTC minutes
+	 * (the current one included): a merge of minute rows.
+	 */
+	async summary(tenantId: string, minutes: number): Promise<WindowSummary> {
+		if (!this.settings) await this.loadSettings(tenantId);
+		const m = this.open();
+		const now = minuteOf(Date.now());
+		const w = m.counters.window(now - minutes + 1, now);
+		return {
+			total_events: w.n,
+			by_type: Object.fromEntries(EVENT_TYPES.map((t) => [t, w.t[t] ?? 0])) as WindowSummary["by_type"],
+			errors: w.e,
+			error_rate: w.n === 0 ? 0 : w.e / w.n,
+			status_classes: { "2xx": w.s["2xx"] ?? 0, "3xx": w.s["3xx"] ?? 0, "4xx": w.s["4xx"] ?? 0, "5xx": w.s["5xx"] ?? 0 },
+			latency_ms: { avg: mean(w.l), p50: quantile(w.l, 0.5), p95: quantile(w.l, 0.95), p99: quantile(w.l, 0.99) },
 		};
 	}
 
 	/** Number of acknowledged events not yet in D1. */
 	async pending(): Promise<number> {
-		return this.outbox.size();
+		return this.m?.outbox.size() ?? 0;
 	}
 
 	/**
 	 * Writes buffered events to D1 and does housekeeping. Idempotent: a run
 	 * that dies after D1 committed replays rows that INSERT OR IGNORE skips.
-	 * A D1 failure reschedules itself instead of relying on the platform's
-	 * bounded alarm retries, so buffered events are never stranded.
+	 * A D1 failure reschedules itself with backoff instead of relying on the
+	 * platform's bounded alarm retries, so buffered events are never stranded.
 	 */
 	override async alarm(): Promise<void> {
 		const tenantId = this.settings?.tenantId;
-		if (!tenantId) return;
+		if (!tenantId || !this.m) return;
+		const { outbox, counters, dedupe } = this.m;
 		const deadline = Date.now() + 10_000;
 		try {
-			while ((await this.outbox.flush(this.env.DB, tenantId)) > 0 && Date.now() < deadline) {
+			while ((await outbox.flush(this.env.DB, tenantId)) > 0 && Date.now() < deadline) {
 				// keep draining while there is a backlog
 			}
+			this.flushFailures = 0;
 		} catch (err) {
-			log("error", "flush to D1 failed; retrying", { tenant_id: tenantId, error: String(err) });
-			this.scheduleFlush(FLUSH_RETRY_MS);
+			this.flushFailures++;
+			log("error", "flush to D1 failed; retrying", { tenant_id: tenantId, failures: this.flushFailures, error: String(err) });
+			if (this.flushFailures >= ISOLATE_AFTER_FAILURES && (await this.isolateOldest(tenantId))) {
+				this.scheduleFlush(0);
+			} else {
+				this.scheduleFlush(Math.min(FLUSH_RETRY_MS * this.flushFailures, FLUSH_RETRY_MAX_MS));
+			}
 			return;
 		}
 		const now = Date.now();
-		this.counters.saveSketch();
-		this.dedupe.prune(now);
-		this.counters.prune(now);
+		counters.saveSketch();
+		dedupe.prune(now);
+		counters.prune(now);
 		this.alarmSet = false;
-		if (this.outbox.size() > 0) this.scheduleFlush(0);
+		if (outbox.size() > 0) this.scheduleFlush(0);
+	}
+
+	/**
+	 * After repeated failures, tells a D1 outage from a row D1 refuses: when D1
+	 * answers a trivial query but refuses the oldest outbox row written alone,
+	 * that row is parked (kept, logged, counted in stats) so the rows behind
+	 * it flow again. During an outage nothing is parked. Returns true when the
+	 * oldest row went through or was parked.
+	 */
+	private async isolateOldest(tenantId: string): Promise<boolean> {
+		try {
+			await this.env.DB.prepare("SELECT 1").first();
+		} catch {
+			return false;
+		}
+		const { outbox } = this.m!;
+		try {
+			await outbox.flush(this.env.DB, tenantId, 1);
+		} catch (err) {
+			const parked = outbox.parkOldest(String(err), Date.now());
+			log("error", "D1 refused buffered events on their own; parked them", { tenant_id: tenantId, events: parked, error: String(err) });
+		}
+		this.flushFailures = 0;
+		return true;
 	}
 
 	private scheduleFlush(delayMs: number): void {
@@ -184,11 +270,25 @@ export class TenantObject extends DurableObject<Env> {
 		void this.ctx.storage.setAlarm(Date.now() + delayMs);
 	}
 
+	/** Creates this object's tables (once) and its modules. */
+	private open(): Modules {
+		if (this.m) return this.m;
+		migrate(this.sql);
+		this.settings = loadSettings(this.sql);
+		this.m = {
+			keys: new Keys(this.sql),
+			counters: new Counters(this.sql),
+			dedupe: new Dedupe(this.sql),
+			outbox: new Outbox(this.sql),
+		};
+		return this.m;
+	}
+
 	/**
 	 * Recovery path for an object that has no settings (registration could not
 	 * reach it, or its storage was lost): read the tenant and its keys from D1
 	 * once. Unknown ids are remembered for a minute so garbage keys cannot
-	 * turn into a D1 query each.
+	 * turn into a D1 query each, and they never create storage.
 	 */
 	private async loadSettings(tenantId: string): Promise<TenantSettings | null> {
 		if (Date.now() < this.unknownUntil) return null;
@@ -201,10 +301,10 @@ export class TenantObject extends DurableObject<Env> {
 
 	private async loadFromD1(tenantId: string): Promise<void> {
 		const tenant = await this.env.DB.prepare(
-			"SELECT id, slug, rate_limit_per_minute, retention_days FROM tenants WHERE id = ?",
+			"SELECT id, slug, rate_limit_per_minute, retention_days, settings_version FROM tenants WHERE id = ?",
 		)
 			.bind(tenantId)
-			.first<{ id: string; slug: string; rate_limit_per_minute: number; retention_days: number }>();
+			.first<{ id: string; slug: string; rate_limit_per_minute: number; retention_days: number; settings_version: number }>();
 		if (!tenant) {
 			this.unknownUntil = Date.now() + UNKNOWN_TENANT_TTL_MS;
 			return;
@@ -220,6 +320,7 @@ export class TenantObject extends DurableObject<Env> {
 				slug: tenant.slug,
 				rateLimitPerMinute: tenant.rate_limit_per_minute,
 				retentionDays: tenant.retention_days,
+				version: tenant.settings_version,
 			},
 			results.map((k) => ({ id: k.id, hash: k.key_hash, revokedAt: k.revoked_at })),
 		);

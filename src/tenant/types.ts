@@ -1,4 +1,4 @@
-/** An event after edge validation: flat, UTC epoch ms, payload and tags already JSON text. */
+/** An event after edge validation: flat, times in UTC epoch ms, unknown fields gone. */
 export type NormalizedEvent = {
 	event_id: string;
 	event_type: "api_call" | "error" | "user_action" | "custom";
@@ -12,8 +12,8 @@ export type NormalizedEvent = {
 	response_time_ms: number | null;
 	user_id: string | null;
 	session_id: string | null;
-	payload: string | null;
-	tags: string | null;
+	payload: Record<string, unknown> | null;
+	tags: Record<string, string | number | boolean> | null;
 };
 
 /**
@@ -22,8 +22,6 @@ export type NormalizedEvent = {
  * row (event-row.ts), so the object never re-serializes what it buffers.
  */
 export type IncomingEvent = Pick<NormalizedEvent, "event_id" | "event_type" | "status_code" | "response_time_ms"> & {
-	/** The edge made up the id: no client can send it again, so no idempotency key is kept. */
-	generated: boolean;
 	row: string;
 };
 
@@ -45,6 +43,8 @@ export type TenantSettings = {
 	slug: string;
 	rateLimitPerMinute: number;
 	retentionDays: number;
+	/** tenants.settings_version in D1: a configure() older than what the object holds is ignored. */
+	version: number;
 };
 
 export type KeyRecord = { id: string; hash: string; revokedAt: number | null };

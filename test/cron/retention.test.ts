@@ -31,7 +31,7 @@ describe("retention", () => {
 		expect((await patchTenant(short, { retention_days: 7 })).status).toBe(200);
 		await seed(short.tenant.id, [1, 6, 8, 40], now);
 		await seed(long.tenant.id, [1, 6, 8, 29, 31, 40], now);
-		await enforceRetention(env, now);
+		await enforceRetention(env, { now });
 		expect(await countEvents(short.tenant.id)).toBe(2);
 		expect(await countEvents(long.tenant.id)).toBe(4);
 	});
@@ -41,7 +41,7 @@ describe("retention", () => {
 		const t = await registerTenant();
 		await seed(t.tenant.id, Array(RETENTION_BATCH * 2 + 10).fill(45), now);
 		await seed(t.tenant.id, [0, 1], now);
-		expect(await enforceRetention(env, now)).toBeGreaterThanOrEqual(RETENTION_BATCH * 2 + 10);
+		expect(await enforceRetention(env, { now })).toBeGreaterThanOrEqual(RETENTION_BATCH * 2 + 10);
 		expect(await countEvents(t.tenant.id)).toBe(2);
 	});
 
@@ -54,5 +54,24 @@ describe("retention", () => {
 		await worker.scheduled(controller, env, ctx);
 		await waitOnExecutionContext(ctx);
 		expect(await countEvents(t.tenant.id)).toBe(1);
+	});
+
+	it("a run that spends its query budget leaves a cursor, and minute ticks finish the pass", async () => {
+		const now = Date.now();
+		const tenants = await Promise.all(Array.from({ length: 6 }, () => registerTenant()));
+		for (const t of tenants) await seed(t.tenant.id, [90, 0], now);
+		// A budget of 4 queries reaches at most one tenant per run.
+		let runs = 1;
+		await enforceRetention(env, { now, budget: 4 });
+		const state = await env.DB.prepare("SELECT cursor FROM job_state WHERE name = 'retention'").first();
+		expect(state).not.toBeNull();
+		while ((await env.DB.prepare("SELECT 1 FROM job_state WHERE name = 'retention'").first()) && runs < 10_000) {
+			await enforceRetention(env, { now, budget: 4, continueOnly: true });
+			runs++;
+		}
+		expect(runs).toBeGreaterThan(tenants.length);
+		for (const t of tenants) expect(await countEvents(t.tenant.id)).toBe(1);
+		// With no pass in progress, a minute tick does nothing.
+		expect(await enforceRetention(env, { now, continueOnly: true })).toBe(0);
 	});
 });

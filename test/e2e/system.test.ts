@@ -75,8 +75,17 @@ describe("npm run dev, over HTTP", () => {
 		expect(missing.status).toBe(404);
 	});
 
-	it("runs the retention Cron Trigger through wrangler's scheduled endpoint", async () => {
+	it("the retention Cron Trigger, run through wrangler's scheduled endpoint, deletes expired events", async () => {
+		const key = { "X-API-Key": t.api_key.key };
+		const old = Date.now() - 100 * 24 * 3600 * 1000;
+		expect((await post("/api/v1/ingestion/events", { event_id: "e2e-old", event_type: "custom", timestamp: old }, key)).status).toBe(202);
+		const get = () => fetch(`${base}/api/v1/ingestion/events/e2e-old`, { headers: key });
+		const started = Date.now();
+		while ((await get()).status !== 200 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 100));
+		expect((await get()).status).toBe(200);
 		const res = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("17 * * * *")}`);
 		expect(res.status).toBe(200);
+		expect((await get()).status).toBe(404);
+		expect((await fetch(`${base}/api/v1/ingestion/events/e2e-1`, { headers: key })).status).toBe(200);
 	});
 });

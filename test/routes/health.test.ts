@@ -25,6 +25,12 @@ describe("operations", () => {
 		expect(error.request_id).toBe(res.headers.get("X-Request-Id"));
 	});
 
+	it("a POST to an unknown route is 404 whatever its body", async () => {
+		const res = await call("/api/v1/nothing-here", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "hello" });
+		expect(res.status).toBe(404);
+		expect((await errorOf(res)).code).toBe("NOT_FOUND");
+	});
+
 	it("keeps a sane client request id and replaces a garbage one", async () => {
 		const kept = await call("/health", { headers: { "X-Request-Id": "client-req-12345" } });
 		expect(kept.headers.get("X-Request-Id")).toBe("client-req-12345");

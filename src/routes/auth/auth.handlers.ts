@@ -6,6 +6,7 @@ import { tenantStub } from "../../lib/auth";
 import { hashPassword, newId } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { issueTokens } from "../../lib/jwt";
+import { log } from "../../lib/log";
 import type { AppRouteHandler } from "../../lib/types";
 import { presentTenant } from "../tenant/tenant.schemas";
 import type { registerTenant } from "./auth.routes";
@@ -50,10 +51,26 @@ export const registerTenantHandler: AppRouteHandler<typeof registerTenant> = asy
 		throw err;
 	}
 	const [[tenantRow], [userRow]] = rows;
-	await tenantStub(c.env, tenantId).configure(
-		{ tenantId, slug: body.slug, rateLimitPerMinute: tenantRow!.rateLimitPerMinute, retentionDays: tenantRow!.retentionDays },
-		[{ id: key.id, hash: key.hash, revokedAt: null }],
-	);
+	try {
+		await tenantStub(c.env, tenantId).configure(
+			{
+				tenantId,
+				slug: body.slug,
+				rateLimitPerMinute: tenantRow!.rateLimitPerMinute,
+				retentionDays: tenantRow!.retentionDays,
+				version: tenantRow!.settingsVersion,
+			},
+			[{ id: key.id, hash: key.hash, revokedAt: null }],
+		);
+	} catch (err) {
+		// D1 has committed: answering 500 would lose the only copy of the key.
+		// The object loads the tenant from D1 on its first request instead.
+		log("error", "tenant object hand-over failed after registration", {
+			request_id: c.get("requestId"),
+			tenant_id: tenantId,
+			error: String(err),
+		});
+	}
 	const tokens = await issueTokens(c.env, { id: user.id, tenantId, role: "owner" });
 	return c.json(
 		{

@@ -1,11 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { openApiErrors } from "../../lib/errors";
+import { jsonBody } from "../../lib/middleware";
 import { RegisterTenantSchema, RegisteredSchema } from "./auth.schemas";
 
 export const registerTenant = createRoute({
 	method: "post",
 	path: "/auth/register/tenant",
 	summary: "Create a tenant, its owner, a first API key and a token pair",
+	middleware: [jsonBody] as const,
 	request: { body: { required: true, content: { "application/json": { schema: RegisterTenantSchema } } } },
 	responses: {
 		201: {

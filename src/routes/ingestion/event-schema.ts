@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { parseISO } from "date-fns";
 import { EVENT_TYPES, type EventRow, SEVERITIES } from "../../db/schema";
 import { toRow } from "../../tenant/event-row";
 import type { IncomingEvent, NormalizedEvent } from "../../tenant/types";
@@ -10,28 +11,14 @@ export const MAX_FUTURE_MS = 5 * 60 * 1000;
 /** Deeper payloads are refused: they cost stack to serialize and no dashboard can show them. */
 export const MAX_PAYLOAD_DEPTH = 32;
 
-// ISO-8601 date, or date-time with optional seconds, fraction and zone (Z, ±hh:mm, ±hhmm, ±hh).
-const ISO_8601 =
-	/^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
-
-/** Parses an ISO-8601 string to epoch ms (UTC when no zone is given), or null. */
+/**
+ * Any ISO-8601 form (extended or basic, calendar, week or ordinal dates,
+ * reduced precision, fractions, 24:00, Z or offsets) to epoch ms; UTC when no
+ * zone is given; null for anything else, including dates that do not exist.
+ */
 export function parseIsoTime(value: string): number | null {
-	const m = ISO_8601.exec(value);
-	if (!m) return null;
-	const [, y, mo, d, h = "00", mi = "00", s = "00", frac = "", zone = "Z"] = m;
-	const ms = frac.padEnd(3, "0").slice(0, 3);
-	let tz = zone.toUpperCase();
-	if (tz !== "Z") {
-		const sign = tz[0];
-		const digits = tz.slice(1).replace(":", "").padEnd(4, "0");
-		tz = `${sign}${digits.slice(0, 2)}:${digits.slice(2, 4)}`;
-	}
-	const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${tz}`);
-	if (Number.isNaN(t)) return null;
-	// Date.parse rolls 2026-02-31 over to March: refuse dates that do not exist.
-	const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-	if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) return null;
-	return t;
+	const t = parseISO(value).getTime();
+	return Number.isNaN(t) ? null : t;
 }
 
 /** A time query or body value: ISO-8601 string or epoch milliseconds. */
@@ -116,8 +103,8 @@ export function normalizeEvent(ev: EventInputType, now: number): NormalizedEvent
 		response_time_ms: ev.response_time_ms ?? null,
 		user_id: ev.user_id ?? null,
 		session_id: ev.session_id ?? null,
-		payload: ev.payload == null ? null : JSON.stringify(ev.payload),
-		tags: ev.tags == null ? null : JSON.stringify(ev.tags),
+		payload: ev.payload ?? null,
+		tags: ev.tags ?? null,
 	};
 }
 
@@ -129,7 +116,6 @@ export function toIncoming(input: EventInputType, now: number): IncomingEvent {
 		event_type: ev.event_type,
 		status_code: ev.status_code,
 		response_time_ms: ev.response_time_ms,
-		generated: input.event_id == null,
 		row: toRow(ev),
 	};
 }

@@ -16,9 +16,8 @@ export const ingestionRoutes = router
 		c.json(await searchEvents(c.env, c.get("principal").tenantId, c.req.valid("query")), 200),
 	)
 	.openapi(statsRoute, async (c) => {
-		const stub = tenantStub(c.env, c.get("principal").tenantId);
-		const [stats, pending] = await Promise.all([stub.stats(), stub.pending()]);
-		return c.json({ ...stats, pending_flush: pending }, 200);
+		const tenantId = c.get("principal").tenantId;
+		return c.json(await tenantStub(c.env, tenantId).stats(tenantId), 200);
 	})
 	.openapi(getEventRoute, async (c) =>
 		c.json(await getEvent(c.env, c.get("principal").tenantId, c.req.valid("param").event_id), 200),

@@ -14,6 +14,16 @@ export const MAX_BATCH = 1000;
 
 type Prepared = { events: IncomingEvent[]; rejected: number; error?: ApiError };
 
+/** A request refused as a whole: every event it carried counts as rejected in stats. */
+class RefusedRequest extends Error {
+	constructor(
+		readonly error: ApiError,
+		readonly events: number,
+	) {
+		super(error.message);
+	}
+}
+
 const unauthorized = (message: string) => new ApiError({ code: "UNAUTHORIZED", message });
 
 function rateLimitHeaders(r: Extract<IngestResult, { ok: true }>): Record<string, string> {
@@ -50,8 +60,9 @@ async function ingest(
 	try {
 		prepared = await prepare(c.req.raw);
 	} catch (err) {
-		if (!(err instanceof ApiError)) throw err;
-		prepared = { events: [], rejected: 1, error: err };
+		if (err instanceof RefusedRequest) prepared = { events: [], rejected: err.events, error: err.error };
+		else if (err instanceof ApiError) prepared = { events: [], rejected: 1, error: err };
+		else throw err;
 	}
 	const result = await tenantStub(c.env, parsed.tenantId).ingest({
 		tenantId: parsed.tenantId,
@@ -93,21 +104,33 @@ type BatchItem = {
 
 const utf8 = new TextEncoder();
 
-/** For a body over one event's limit, the first item that alone exceeds it (413 names its index). */
-function oversizeItem(items: unknown[]): ApiError | null {
+/**
+ * For a body over one event's limit: the first item that alone exceeds it
+ * (413 names its index), and the items too deeply nested to serialize at all
+ * (they become rejected items, never a 500).
+ */
+function measureItems(items: unknown[]): { oversize: ApiError | null; tooDeep: Set<number> } {
+	const tooDeep = new Set<number>();
 	for (let i = 0; i < items.length; i++) {
-		const json = JSON.stringify(items[i]) ?? "";
+		let json: string;
+		try {
+			json = JSON.stringify(items[i]) ?? "";
+		} catch {
+			tooDeep.add(i);
+			continue;
+		}
 		if (json.length * 3 <= EVENT_LIMIT) continue;
 		const bytes = utf8.encode(json).byteLength;
 		if (bytes > EVENT_LIMIT) {
-			return new ApiError({
+			const oversize = new ApiError({
 				code: "PAYLOAD_TOO_LARGE",
 				message: `Event ${i} is ${bytes} bytes; one event may be at most ${EVENT_LIMIT} bytes.`,
 				details: [{ path: `events.${i}`, message: `${bytes} bytes, over the ${EVENT_LIMIT}-byte limit` }],
 			});
+			return { oversize, tooDeep };
 		}
 	}
-	return null;
+	return { oversize: null, tooDeep };
 }
 
 /** POST /ingestion/events/batch: per-item results; valid events are kept even when others are not. */
@@ -124,19 +147,26 @@ export async function ingestBatch(c: Context<AppEnv>) {
 			});
 		}
 		if (list.length < 1 || list.length > MAX_BATCH) {
-			throw new ApiError({
+			const error = new ApiError({
 				code: "VALIDATION_ERROR",
 				message: `A batch holds 1 to ${MAX_BATCH} events; this one has ${list.length}.`,
 				details: [{ path: "events", message: `expected 1 to ${MAX_BATCH} items, got ${list.length}` }],
 			});
+			throw new RefusedRequest(error, Math.max(list.length, 1));
 		}
-		if (bytes > EVENT_LIMIT) {
-			const oversize = oversizeItem(list);
-			if (oversize) throw oversize;
-		}
+		const { oversize, tooDeep } = bytes > EVENT_LIMIT ? measureItems(list) : { oversize: null, tooDeep: new Set<number>() };
+		if (oversize) throw new RefusedRequest(oversize, list.length);
 		const now = Date.now();
 		const events: IncomingEvent[] = [];
 		items = list.map((raw, index): BatchItem => {
+			if (tooDeep.has(index)) {
+				return {
+					index,
+					event_id: null,
+					status: "rejected",
+					errors: [{ path: `events.${index}`, message: "the event is nested too deeply to store" }],
+				};
+			}
 			const parsed = EventInput.safeParse(raw);
 			if (!parsed.success) {
 				const id = (raw as { event_id?: unknown } | null)?.event_id;
@@ -160,6 +190,8 @@ export async function ingestBatch(c: Context<AppEnv>) {
 		if (item.status === "duplicate") counts.duplicates++;
 		else counts[item.status]++;
 	}
-	if (counts.accepted === 0 && counts.rate_limited > 0) throw rateLimited(headers, result.reset);
+	// 429 only when nothing but the limit stood in the way; otherwise the
+	// per-item results (duplicates, rejections) are worth more than the status.
+	if (counts.rate_limited === items.length) throw rateLimited(headers, result.reset);
 	return c.json({ ...counts, results: items }, 200, headers);
 }

@@ -116,7 +116,8 @@ export const statsRoute = createRoute({
 						rejected: z.number().int(),
 						rate_limited: z.number().int(),
 						rate_limit_per_minute: z.number().int(),
-						pending_flush: z.number().int(),
+						pending_flush: z.number().int().openapi({ description: "Accepted events not yet written to D1" }),
+						parked_events: z.number().int().openapi({ description: "Accepted events D1 refused; kept by the tenant object" }),
 					})
 					.openapi("IngestionStats"),
 			),

@@ -5,9 +5,12 @@ import { events } from "../../db/schema";
 import { ApiError } from "../../lib/errors";
 import { EVENT_ID, EVENT_TYPES, METHODS, SEVERITIES, parseIsoTime, presentEvent } from "./event-schema";
 
-/** A query time: epoch milliseconds (digits) or any ISO-8601 form. */
+/**
+ * A query time: epoch milliseconds (digits) or any ISO-8601 form. An offset's
+ * `+` sent unencoded arrives as a space (`...T10:00:00 05:00`): read it as `+`.
+ */
 const QueryTime = z.string().transform((v, ctx) => {
-	const ms = /^\d{1,16}$/.test(v) ? Number(v) : parseIsoTime(v);
+	const ms = /^\d{1,16}$/.test(v) ? Number(v) : parseIsoTime(v.replace(/(T[\d:.,]+) (\d{2}(?::?\d{2})?)$/, "$1+$2"));
 	if (ms === null) {
 		ctx.addIssue({ code: "custom", message: "expected an ISO-8601 time or epoch milliseconds" });
 		return z.NEVER;

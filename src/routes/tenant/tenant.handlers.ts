@@ -1,8 +1,9 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { db } from "../../db/client";
 import { tenants } from "../../db/schema";
 import { tenantStub } from "../../lib/auth";
 import { ApiError } from "../../lib/errors";
+import { log } from "../../lib/log";
 import type { AppRouteHandler } from "../../lib/types";
 import type { getTenant, patchTenant } from "./tenant.routes";
 import { presentTenant } from "./tenant.schemas";
@@ -20,6 +21,8 @@ export const getTenantHandler: AppRouteHandler<typeof getTenant> = async (c) => 
 /**
  * D1 holds the setting; the tenant's object holds the copy ingestion uses,
  * updated before we answer so the next ingestion request sees the new limit.
+ * Every change bumps settings_version, and the object ignores an older
+ * version arriving late, so racing PATCHes leave both agreeing.
  */
 export const patchTenantHandler: AppRouteHandler<typeof patchTenant> = async (c) => {
 	const tenantId = c.get("principal").tenantId;
@@ -32,13 +35,31 @@ export const patchTenantHandler: AppRouteHandler<typeof patchTenant> = async (c)
 	const row =
 		Object.keys(changes).length === 0
 			? await loadTenant(c.env, tenantId)
-			: await db(c.env).update(tenants).set(changes).where(eq(tenants.id, tenantId)).returning().get();
+			: await db(c.env)
+					.update(tenants)
+					.set({ ...changes, settingsVersion: sql`${tenants.settingsVersion} + 1` })
+					.where(eq(tenants.id, tenantId))
+					.returning()
+					.get();
 	if (!row) throw new ApiError({ code: "NOT_FOUND", message: "Tenant not found." });
-	await tenantStub(c.env, tenantId).configure({
-		tenantId: row.id,
-		slug: row.slug,
-		rateLimitPerMinute: row.rateLimitPerMinute,
-		retentionDays: row.retentionDays,
-	});
+	try {
+		await tenantStub(c.env, tenantId).configure({
+			tenantId: row.id,
+			slug: row.slug,
+			rateLimitPerMinute: row.rateLimitPerMinute,
+			retentionDays: row.retentionDays,
+			version: row.settingsVersion,
+		});
+	} catch (err) {
+		log("error", "tenant settings saved but not applied to the tenant object", {
+			request_id: c.get("requestId"),
+			tenant_id: tenantId,
+			error: String(err),
+		});
+		throw new ApiError({
+			code: "INTERNAL",
+			message: "The settings were saved but could not be applied yet; send the same PATCH again.",
+		});
+	}
 	return c.json(presentTenant(row), 200);
 };

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireUser } from "../../lib/auth";
 import { openApiErrors } from "../../lib/errors";
+import { jsonBody } from "../../lib/middleware";
 import { TenantPatchSchema, TenantSchema } from "./tenant.schemas";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
@@ -22,7 +23,7 @@ export const patchTenant = createRoute({
 	path: "/tenant",
 	summary: "Change name, rate limit or retention (owner or admin)",
 	security: [{ Bearer: [] }],
-	middleware: [requireUser("owner", "admin")] as const,
+	middleware: [requireUser("owner", "admin"), jsonBody] as const,
 	request: { body: { required: true, content: json(TenantPatchSchema) } },
 	responses: {
 		200: { description: "The updated tenant", content: json(TenantSchema) },

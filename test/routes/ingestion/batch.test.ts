@@ -149,4 +149,38 @@ describe("POST /ingestion/events/batch", () => {
 		const stats = await (await call("/api/v1/ingestion/stats", { headers: keyHeader(tenant) })).json();
 		expect(stats).toMatchObject({ total_events: 5, rate_limited: 4, rate_limit_per_minute: 5 });
 	});
+
+	it("deeply nested items in a batch over 1 MiB: a deep payload is rejected, a deep unknown field dropped (never a 500)", async () => {
+		const tenant = await registerTenant();
+		const nest = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+		const items = [
+			`{"event_id":"big","event_type":"custom","payload":{"b":"${"x".repeat(300_000)}"}}`,
+			`{"event_id":"deep-payload","event_type":"custom","payload":{"a":${nest(200_000)}}}`,
+			`{"event_id":"deep-unknown","event_type":"custom","x":${nest(200_000)}}`,
+		];
+		const body = `{"events":[${items.join(",")}]}`;
+		expect(body.length).toBeGreaterThan(1024 * 1024);
+		const res = await postJson(URL, body, keyHeader(tenant));
+		expect(res.status).toBe(200);
+		const result = await res.json<BatchBody>();
+		expect(result.results.map((r) => r.status)).toEqual(["accepted", "rejected", "accepted"]);
+		expect(result.results[1]!.errors![0]!.path).toBe("events.1.payload");
+	});
+
+	it("a batch refused as a whole counts each of its events as rejected", async () => {
+		const tenant = await registerTenant();
+		await postJson(URL, { events: Array.from({ length: 1001 }, () => ({ event_type: "custom" })) }, keyHeader(tenant));
+		const stats = await (await call("/api/v1/ingestion/stats", { headers: keyHeader(tenant) })).json();
+		expect(stats).toMatchObject({ rejected: 1001, total_events: 0 });
+	});
+
+	it("over the limit with duplicates or rejections in the batch: 200 with per-item results, not 429", async () => {
+		const tenant = await registerTenant();
+		expect((await patchTenant(tenant, { rate_limit_per_minute: 1 })).status).toBe(200);
+		await inFreshWindow();
+		expect((await ingestBatch(tenant, [{ event_id: "seen", event_type: "custom" }])).status).toBe(200);
+		const res = await ingestBatch(tenant, [{ event_id: "seen", event_type: "custom" }, { event_type: "bad" }, { event_type: "custom" }]);
+		expect(res.status).toBe(200);
+		expect((await res.json<BatchBody>()).results.map((r) => r.status)).toEqual(["duplicate", "rejected", "rate_limited"]);
+	});
 });

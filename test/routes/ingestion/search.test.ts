@@ -98,6 +98,8 @@ describe("GET /ingestion/events/search", () => {
 		expect(await ids(`from=${from}&to_ignored=1`)).toEqual(expectIds((i) => i >= 10));
 		expect(await ids(`from=${base + 27 * 60_000}`)).toEqual(["s-29", "s-28", "s-27"]);
 		expect(await ids(`from=${encodeURIComponent("2026-11-20T17:28:00+05:00")}`)).toEqual(expectIds((i) => i >= 28));
+		// An offset sent unencoded: its "+" arrives as a space.
+		expect(await ids("from=2026-11-20T17:28:00+05:00")).toEqual(expectIds((i) => i >= 28));
 	});
 
 	it("422 for out-of-range or unknown query values, never clamped", async () => {

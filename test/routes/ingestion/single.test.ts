@@ -221,4 +221,35 @@ describe("POST /ingestion/events: bad input", () => {
 		const stats = await (await call("/api/v1/ingestion/stats", { headers: keyHeader(fresh) })).json();
 		expect(stats).toMatchObject({ total_events: 1, rejected: 2 });
 	});
+
+	it("accepts every ISO-8601 form: basic, week and ordinal dates, 24:00, offsets without colon", async () => {
+		const cases: [string, string][] = [
+			["20261120T100000Z", "2026-11-20T10:00:00.000Z"],
+			["2026-W47-5", "2026-11-20T00:00:00.000Z"],
+			["2026-324", "2026-11-20T00:00:00.000Z"],
+			["2026-11-20T24:00:00Z", "2026-11-21T00:00:00.000Z"],
+			["2026-11-20T10:00:00+0530", "2026-11-20T04:30:00.000Z"],
+			["2026-11-20T10+05", "2026-11-20T05:00:00.000Z"],
+			["2026-11-20 10:00:00.123456", "2026-11-20T10:00:00.123Z"],
+		];
+		for (const [i, [timestamp, utc]] of cases.entries()) {
+			const id = `iso-${i}-${crypto.randomUUID()}`;
+			expect((await ingest(t, { event_id: id, event_type: "custom", timestamp })).status, timestamp).toBe(202);
+			await flush(t.tenant.id);
+			const stored = await (await call(`/api/v1/ingestion/events/${id}`, { headers: keyHeader(t) })).json<{ timestamp: string }>();
+			expect(stored.timestamp, timestamp).toBe(utc);
+		}
+	});
+
+	it("an event close to 1 MiB full of characters JSON escapes round-trips intact", async () => {
+		const id = `escapes-${crypto.randomUUID()}`;
+		const text = '"\\'.repeat(170_000); // 510k characters that each need escaping: ~1.02 MB of JSON
+		const body = JSON.stringify({ event_id: id, event_type: "custom", payload: { text }, tags: { quote: '"' } });
+		expect(new TextEncoder().encode(body).byteLength).toBeLessThan(1024 * 1024);
+		expect((await ingest(t, body)).status).toBe(202);
+		await flush(t.tenant.id);
+		const stored = await (await call(`/api/v1/ingestion/events/${id}`, { headers: keyHeader(t) })).json<{ payload: { text: string }; tags: unknown }>();
+		expect(stored.payload.text).toBe(text);
+		expect(stored.tags).toEqual({ quote: '"' });
+	});
 });
