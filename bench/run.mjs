@@ -52,10 +52,12 @@ async function waitReady(url) {
 	fail(`${url} did not come up`);
 }
 
-function wrk(url, script, env) {
+const script = join(root, "bench", "events.lua");
+
+function wrk(url, env) {
 	const out = spawnSync(
 		"wrk",
-		["-t", String(threads), "-c", String(connections), "-d", `${seconds}s`, "--latency", "-s", join(root, "bench", script), url],
+		["-t", String(threads), "-c", String(connections), "-d", `${seconds}s`, "--latency", "-s", script, url],
 		{ env: { ...process.env, ...env }, encoding: "utf8" },
 	);
 	if (out.status !== 0) fail(`wrk failed: ${out.stderr}`);
@@ -121,13 +123,15 @@ const single = "/api/v1/ingestion/events";
 
 console.log(`wrk -t${threads} -c${connections} -d${seconds}s on loopback; wrangler dev (workerd) for both Workers\n`);
 // Warm both up briefly so neither pays its first-request costs in the figures.
-spawnSync("wrk", ["-t1", "-c4", "-d2s", "-s", join(root, "bench", "single.lua"), `${empty}${single}`], { env: { ...process.env, ...env, PS_RUN: "warm" } });
-spawnSync("wrk", ["-t1", "-c4", "-d2s", "-s", join(root, "bench", "single.lua"), `${app}${single}`], { env: { ...process.env, ...env, PS_RUN: "warm" } });
+for (const url of [`${empty}${single}`, `${app}${single}`]) {
+	spawnSync("wrk", ["-t1", "-c4", "-d2s", "-s", script, url], { env: { ...process.env, ...env, PS_RUN: "warm" } });
+}
 
-const base = wrk(`${empty}${single}`, "single.lua", { ...env, PS_RUN: "empty" });
-const ours = wrk(`${app}${single}`, "single.lua", { ...env, PS_RUN: "single" });
-const baseBatch = wrk(`${empty}/api/v1/ingestion/events/batch`, "batch.lua", { ...env, PS_RUN: "ebatch" });
-const batch = wrk(`${app}/api/v1/ingestion/events/batch`, "batch.lua", { ...env, PS_RUN: "batch" });
+const batchPath = "/api/v1/ingestion/events/batch";
+const base = wrk(`${empty}${single}`, { ...env, PS_RUN: "empty" });
+const ours = wrk(`${app}${single}`, { ...env, PS_RUN: "single" });
+const baseBatch = wrk(`${empty}${batchPath}`, { ...env, PS_RUN: "ebatch", PS_BATCH: "500" });
+const batch = wrk(`${app}${batchPath}`, { ...env, PS_RUN: "batch", PS_BATCH: "500" });
 const runEnded = Date.now();
 if (process.env.BENCH_DEBUG) console.log({ base, ours, baseBatch, batch });
 

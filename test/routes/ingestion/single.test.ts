@@ -161,6 +161,32 @@ describe("POST /ingestion/events: bad input", () => {
 		expect(error.message).toContain("1048576");
 	});
 
+	it("a streamed body without Content-Length is read up to the limit: small is accepted, large is 413", async () => {
+		const stream = (text: string, chunk = 64 * 1024) => {
+			const bytes = new TextEncoder().encode(text);
+			let offset = 0;
+			return new ReadableStream<Uint8Array>({
+				pull(controller) {
+					if (offset >= bytes.byteLength) return controller.close();
+					controller.enqueue(bytes.slice(offset, offset + chunk));
+					offset += chunk;
+				},
+			});
+		};
+		const send = (text: string) => {
+			const req = new Request(`https://pulsestream.test${URL}`, {
+				method: "POST",
+				headers: { ...keyHeader(t), "Content-Type": "application/json" },
+				body: stream(text),
+			});
+			expect(req.headers.get("content-length")).toBeNull();
+			return call(URL, req);
+		};
+		expect((await send(JSON.stringify(apiCall))).status).toBe(202);
+		const big = await send(JSON.stringify({ ...apiCall, payload: { blob: "x".repeat(1024 * 1024) } }));
+		await expectError(big, 413, "PAYLOAD_TOO_LARGE");
+	});
+
 	it("422 names each bad field: no coercion, ranges, enums, lengths", async () => {
 		const res = await ingest(t, {
 			event_id: "has spaces!",
