@@ -86,7 +86,7 @@ const errorResponse = (description: string) => ({
 	content: { "application/json": { schema: ErrorSchema } },
 });
 
-/** Spread into every route so the document lists the envelope for each status. */
+/** Every error status with the envelope, for the OpenAPI document. */
 export const openApiErrors = {
 	400: errorResponse("Body is not parseable JSON (INVALID_JSON)"),
 	401: errorResponse("Missing, malformed, expired, revoked or unknown credentials"),
@@ -99,3 +99,12 @@ export const openApiErrors = {
 	429: errorResponse("Rate limited; see Retry-After"),
 	500: errorResponse("Internal error (never with a stack trace)"),
 } as const;
+
+type ErrorStatus = keyof typeof openApiErrors;
+
+/** The error responses a route can actually give (500 always), spread into its `responses`. */
+export function errorResponses<S extends ErrorStatus>(...statuses: S[]): Pick<typeof openApiErrors, S | 500> {
+	const picked = {} as Record<ErrorStatus, (typeof openApiErrors)[ErrorStatus]>;
+	for (const status of [...statuses, 500 as const]) picked[status] = openApiErrors[status];
+	return picked as Pick<typeof openApiErrors, S | 500>;
+}

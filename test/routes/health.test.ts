@@ -41,8 +41,13 @@ describe("operations", () => {
 	it("serves an OpenAPI 3.1 document generated from the route schemas", async () => {
 		const res = await call("/openapi.json");
 		expect(res.status).toBe(200);
-		const doc = await res.json<{ openapi: string; paths: Record<string, unknown> }>();
+		const doc = await res.json<{ openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>();
 		expect(doc.openapi).toBe("3.1.0");
+		// Each route lists the errors it can give, in the envelope.
+		expect(Object.keys(doc.paths["/api/v1/ingestion/events/search"]!.get!.responses).sort()).toEqual(["200", "401", "422", "500"]);
+		expect(Object.keys(doc.paths["/api/v1/ingestion/events"]!.post!.responses)).toEqual(
+			expect.arrayContaining(["202", "200", "400", "401", "413", "415", "422", "429"]),
+		);
 		for (const path of [
 			"/api/v1/auth/register/tenant",
 			"/api/v1/tenant",

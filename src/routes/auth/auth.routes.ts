@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { openApiErrors } from "../../lib/errors";
+import { errorResponses } from "../../lib/errors";
 import { jsonBody } from "../../lib/middleware";
 import { RegisterTenantSchema, RegisteredSchema } from "./auth.schemas";
 
@@ -14,6 +14,6 @@ export const registerTenant = createRoute({
 			description: "Created; the API key is shown in full only here",
 			content: { "application/json": { schema: RegisteredSchema } },
 		},
-		...openApiErrors,
+		...errorResponses(400, 409, 413, 415, 422),
 	},
 });

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireRead } from "../../lib/auth";
-import { openApiErrors } from "../../lib/errors";
+import { errorResponses } from "../../lib/errors";
 import { EventInput, StoredEvent } from "./event-schema";
 import { SearchQuery } from "./search";
 
@@ -42,7 +42,7 @@ export const ingestSingleRoute = createRoute({
 			headers: rateLimitHeaders,
 			content: json(z.object({ event_id: z.string(), status: z.literal("duplicate") })),
 		},
-		...openApiErrors,
+		...errorResponses(400, 401, 413, 415, 422, 429),
 	},
 });
 
@@ -66,7 +66,7 @@ export const ingestBatchRoute = createRoute({
 				}),
 			),
 		},
-		...openApiErrors,
+		...errorResponses(400, 401, 413, 415, 422, 429),
 	},
 });
 
@@ -82,7 +82,7 @@ export const searchRoute = createRoute({
 			description: "A page of events",
 			content: json(z.object({ events: z.array(StoredEvent), next_cursor: z.string().nullable() })),
 		},
-		...openApiErrors,
+		...errorResponses(401, 422),
 	},
 });
 
@@ -93,7 +93,7 @@ export const getEventRoute = createRoute({
 	security: readSecurity,
 	middleware: [requireRead] as const,
 	request: { params: z.object({ event_id: z.string() }) },
-	responses: { 200: { description: "The event", content: json(StoredEvent) }, ...openApiErrors },
+	responses: { 200: { description: "The event", content: json(StoredEvent) }, ...errorResponses(401, 404) },
 });
 
 export const statsRoute = createRoute({
@@ -122,6 +122,6 @@ export const statsRoute = createRoute({
 					.openapi("IngestionStats"),
 			),
 		},
-		...openApiErrors,
+		...errorResponses(401),
 	},
 });

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireUser } from "../../lib/auth";
-import { openApiErrors } from "../../lib/errors";
+import { errorResponses } from "../../lib/errors";
 import { jsonBody } from "../../lib/middleware";
 import { TenantPatchSchema, TenantSchema } from "./tenant.schemas";
 
@@ -14,7 +14,7 @@ export const getTenant = createRoute({
 	middleware: [requireUser()] as const,
 	responses: {
 		200: { description: "The tenant", content: json(TenantSchema) },
-		401: openApiErrors[401],
+		...errorResponses(401),
 	},
 });
 
@@ -27,6 +27,6 @@ export const patchTenant = createRoute({
 	request: { body: { required: true, content: json(TenantPatchSchema) } },
 	responses: {
 		200: { description: "The updated tenant", content: json(TenantSchema) },
-		...openApiErrors,
+		...errorResponses(400, 401, 403, 413, 415, 422),
 	},
 });
