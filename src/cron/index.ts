@@ -10,5 +10,6 @@ export const RETENTION_CRON = "17 * * * *";
 export async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
 	const now = controller.scheduledTime;
 	if (controller.cron === RETENTION_CRON) await enforceRetention(env, { now });
-	else await enforceRetention(env, { now, continueOnly: true });
+	// At :17 both triggers fire; the hourly run already carries the pass on.
+	else if (new Date(now).getUTCMinutes() !== 17) await enforceRetention(env, { now, continueOnly: true });
 }

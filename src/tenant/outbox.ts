@@ -100,6 +100,15 @@ export class Outbox {
 		return row.n;
 	}
 
+	/** Gives rows parked before `before` back to the outbox (at its end) for another try. */
+	unpark(before: number): void {
+		this.sql.exec(
+			"INSERT INTO outbox (n, body) SELECT n, body FROM outbox_parked WHERE parked_at < ? ORDER BY seq",
+			before,
+		);
+		this.sql.exec("DELETE FROM outbox_parked WHERE parked_at < ?", before);
+	}
+
 	/** Events parked because D1 refused them. */
 	parked(): number {
 		return this.sql.exec<{ n: number }>("SELECT coalesce(sum(n), 0) AS n FROM outbox_parked").one().n;

@@ -16,6 +16,10 @@ const FLUSH_RETRY_MS = 5_000;
 const FLUSH_RETRY_MAX_MS = 60_000;
 /** Failed flushes in a row before the oldest outbox row is tried on its own. */
 const ISOLATE_AFTER_FAILURES = 3;
+/** Times the oldest row must fail alone, with D1 answering, before it is parked. */
+const PARK_AFTER_ISOLATED_FAILURES = 3;
+/** Parked rows are given back to the outbox for another try after this long. */
+const PARKED_RETRY_MS = 60 * 60 * 1000;
 
 export type TenantStats = {
 	total_events: number;
@@ -41,6 +45,19 @@ export type WindowSummary = {
 	latency_ms: { avg: number | null; p50: number | null; p95: number | null; p99: number | null };
 };
 
+const EMPTY_STATS: TenantStats = {
+	total_events: 0,
+	events_last_minute: 0,
+	events_last_hour: 0,
+	by_type: { api_call: 0, error: 0, user_action: 0, custom: 0 },
+	duplicates: 0,
+	rejected: 0,
+	rate_limited: 0,
+	rate_limit_per_minute: 0,
+	pending_flush: 0,
+	parked_events: 0,
+};
+
 type Modules = { keys: Keys; counters: Counters; dedupe: Dedupe; outbox: Outbox };
 
 /**
@@ -57,6 +74,7 @@ export class TenantObject extends DurableObject<Env> {
 	private m: Modules | null = null;
 	private alarmSet = false;
 	private flushFailures = 0;
+	private isolatedFailures = 0;
 	private unknownUntil = 0;
 	private loading: Promise<void> | undefined;
 
@@ -75,12 +93,23 @@ export class TenantObject extends DurableObject<Env> {
 	/**
 	 * Sets the tenant's settings and adds keys (registration, PATCH /tenant).
 	 * Settings carry D1's version: an older one arriving late is ignored, so
-	 * two racing PATCHes end with the object agreeing with D1.
+	 * two racing PATCHes end with the object agreeing with D1. An object that
+	 * was never configured (its registration hand-over failed) and is given
+	 * settings without keys loads the whole tenant from D1 instead, so its
+	 * keys are never lost to a PATCH.
 	 */
 	async configure(settings: TenantSettings, keys: KeyRecord[] = []): Promise<void> {
+		if (!this.settings && keys.length === 0) {
+			await this.loadFromD1(settings.tenantId);
+			if (this.settings) return;
+		}
+		this.apply(settings, keys);
+	}
+
+	private apply(settings: TenantSettings, keys: KeyRecord[]): void {
 		const m = this.open();
 		this.ctx.storage.transactionSync(() => {
-			if (!this.settings || settings.version >= this.settings.version) {
+			if (!this.settings || settings.version >= (this.settings.version ?? 0)) {
 				saveSettings(this.sql, settings);
 				this.settings = settings;
 			}
@@ -163,7 +192,7 @@ export class TenantObject extends DurableObject<Env> {
 
 	/** Counters for GET /ingestion/stats: lifetime totals plus the current minute and hour. */
 	async stats(tenantId: string): Promise<TenantStats> {
-		if (!this.settings) await this.loadSettings(tenantId);
+		if (!this.settings && !(await this.loadSettings(tenantId))) return EMPTY_STATS;
 		const now = Date.now();
 		const minute = minuteOf(now);
 		const m = this.open();
@@ -187,8 +216,8 @@ export class TenantObject extends DurableObject<Env> {
 	 * Counts and latency percentiles over the last `minutes` UTC minutes
 	 * (the current one included): a merge of minute rows.
 	 */
-	async summary(tenantId: string, minutes: number): Promise<WindowSummary> {
-		if (!this.settings) await this.loadSettings(tenantId);
+	async summary(tenantId: string, minutes: number): Promise<WindowSummary | null> {
+		if (!this.settings && !(await this.loadSettings(tenantId))) return null;
 		const m = this.open();
 		const now = minuteOf(Date.now());
 		const w = m.counters.window(now - minutes + 1, now);
@@ -234,6 +263,7 @@ export class TenantObject extends DurableObject<Env> {
 			return;
 		}
 		const now = Date.now();
+		outbox.unpark(now - PARKED_RETRY_MS);
 		counters.saveSketch();
 		dedupe.prune(now);
 		counters.prune(now);
@@ -244,9 +274,9 @@ export class TenantObject extends DurableObject<Env> {
 	/**
 	 * After repeated failures, tells a D1 outage from a row D1 refuses: when D1
 	 * answers a trivial query but refuses the oldest outbox row written alone,
-	 * that row is parked (kept, logged, counted in stats) so the rows behind
-	 * it flow again. During an outage nothing is parked. Returns true when the
-	 * oldest row went through or was parked.
+	 * that row is parked (kept, logged, counted in stats, retried hourly) so
+	 * the rows behind it flow again. During an outage nothing is parked.
+	 * Returns true when the oldest row went through or was parked.
 	 */
 	private async isolateOldest(tenantId: string): Promise<boolean> {
 		try {
@@ -257,8 +287,13 @@ export class TenantObject extends DurableObject<Env> {
 		const { outbox } = this.m!;
 		try {
 			await outbox.flush(this.env.DB, tenantId, 1);
+			this.isolatedFailures = 0;
 		} catch (err) {
+			// A passing fault looks the same once; only a row that fails alone
+			// again and again, while D1 answers, is parked.
+			if (++this.isolatedFailures < PARK_AFTER_ISOLATED_FAILURES) return false;
 			const parked = outbox.parkOldest(String(err), Date.now());
+			this.isolatedFailures = 0;
 			log("error", "D1 refused buffered events on their own; parked them", { tenant_id: tenantId, events: parked, error: String(err) });
 		}
 		this.flushFailures = 0;
@@ -314,7 +349,7 @@ export class TenantObject extends DurableObject<Env> {
 		)
 			.bind(tenantId)
 			.all<{ id: string; key_hash: string; revoked_at: number | null }>();
-		await this.configure(
+		this.apply(
 			{
 				tenantId: tenant.id,
 				slug: tenant.slug,

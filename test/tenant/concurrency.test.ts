@@ -127,7 +127,7 @@ describe("the tenant object serializes what must be exact", () => {
 			state.storage.sql.exec("INSERT INTO outbox (n, body) VALUES (1, '[not json')");
 		});
 		await ingestBatch(t, [{ event_id: "after-1", event_type: "custom" }, { event_id: "after-2", event_type: "custom" }]);
-		for (let i = 0; i < 5 && (await stub.pending()) > 0; i++) await flush(t.tenant.id);
+		await flush(t.tenant.id);
 		expect(await stub.pending()).toBe(0);
 		expect(await countEvents(t.tenant.id)).toBe(2);
 		const stats = await stub.stats(t.tenant.id);

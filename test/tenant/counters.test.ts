@@ -4,7 +4,7 @@ import { call, flush, inFreshWindow, ingestBatch, keyHeader, registerTenant, ten
 
 /** The last two minutes' counts and percentiles, from the object's RPC surface. */
 async function percentiles(tenantId: string) {
-	const w = await tenantObject(tenantId).summary(tenantId, 2);
+	const w = (await tenantObject(tenantId).summary(tenantId, 2))!;
 	return { n: w.total_events, e: w.errors, s: w.status_classes, p50: w.latency_ms.p50, p99: w.latency_ms.p99, rate: w.error_rate };
 }
 
