@@ -1,4 +1,5 @@
 import { newId, randomBytes, sha256Hex, toBase64Url } from "./crypto";
+import { unauthorized } from "./errors";
 
 /**
  * API keys are `ps_<tenant id>_<secret>`: the tenant part routes a request to
@@ -8,13 +9,15 @@ import { newId, randomBytes, sha256Hex, toBase64Url } from "./crypto";
  */
 const KEY_FORMAT = /^ps_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 
-export type ParsedKey = { tenantId: string; key: string };
-
-/** Returns the tenant a well-formed key routes to, or null for anything else. */
-export function parseApiKey(header: string | null | undefined): ParsedKey | null {
-	if (!header) return null;
-	const match = KEY_FORMAT.exec(header);
-	return match ? { tenantId: match[1]!, key: header } : null;
+/**
+ * The tenant an `X-API-Key` header routes to, and the hash its object checks.
+ * A missing or malformed key (or a header holding several keys) is a 401
+ * here, before any object is reached.
+ */
+export function readApiKey(header: string | null | undefined): { tenantId: string; keyHash: Promise<string> } {
+	const match = header ? KEY_FORMAT.exec(header) : null;
+	if (!match) throw unauthorized("A valid X-API-Key header is required.");
+	return { tenantId: match[1]!, keyHash: sha256Hex(header!) };
 }
 
 export type NewApiKey = { id: string; key: string; prefix: string; hash: string };
@@ -29,5 +32,3 @@ export async function generateApiKey(tenantId: string): Promise<NewApiKey> {
 		hash: await sha256Hex(key),
 	};
 }
-
-export const hashApiKey = sha256Hex;

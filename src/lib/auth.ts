@@ -1,11 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { parseApiKey, hashApiKey } from "./api-key";
-import { ApiError } from "./errors";
+import { readApiKey } from "./api-key";
+import { ApiError, unauthorized } from "./errors";
 import { type Role, verifyAccessToken } from "./jwt";
 import type { AppEnv, Principal } from "./types";
-
-const unauthorized = (message = "Missing or invalid credentials.") =>
-	new ApiError({ code: "UNAUTHORIZED", message });
 
 /** The tenant's object, the serialization point for everything per-tenant. */
 export function tenantStub(env: Env, tenantId: string) {
@@ -31,11 +28,10 @@ async function userPrincipal(c: Context<AppEnv>, token: string): Promise<Princip
  * key, or a header holding several keys, never reaches an object.
  */
 export async function keyPrincipal(env: Env, header: string | undefined): Promise<Principal> {
-	const parsed = parseApiKey(header);
-	if (!parsed) throw unauthorized("The API key is malformed.");
-	const ok = await tenantStub(env, parsed.tenantId).authenticate(parsed.tenantId, await hashApiKey(parsed.key));
+	const { tenantId, keyHash } = readApiKey(header);
+	const ok = await tenantStub(env, tenantId).authenticate(tenantId, await keyHash);
 	if (!ok) throw unauthorized("The API key is unknown or revoked.");
-	return { kind: "key", tenantId: parsed.tenantId };
+	return { kind: "key", tenantId };
 }
 
 /** Read routes: an API key or a user access token of the tenant. */

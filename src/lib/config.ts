@@ -23,7 +23,3 @@ export function jwtKey(env: Env): Uint8Array {
 	cached = { raw, key: new TextEncoder().encode(raw) };
 	return cached.key;
 }
-
-export function isDevelopment(env: Env): boolean {
-	return env.ENVIRONMENT === "development";
-}

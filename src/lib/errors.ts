@@ -13,7 +13,6 @@ export const ERROR_STATUS = {
 	RATE_LIMITED: 429,
 	ACCOUNT_LOCKED: 429,
 	INTERNAL: 500,
-	SERVICE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -42,6 +41,10 @@ export class ApiError extends Error {
 		return ERROR_STATUS[this.code];
 	}
 }
+
+/** 401 in the envelope: missing, malformed, expired, revoked or unknown credentials. */
+export const unauthorized = (message = "Missing or invalid credentials.") =>
+	new ApiError({ code: "UNAUTHORIZED", message });
 
 export function errorBody(
 	code: ErrorCode,

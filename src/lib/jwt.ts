@@ -10,7 +10,6 @@ export const REFRESH_TTL_SECONDS = 7 * 24 * 60 * 60;
 const ISSUER = "pulsestream";
 
 export type AccessClaims = { sub: string; tid: string; role: Role; typ: "access" };
-export type RefreshClaims = { sub: string; tid: string; fam: string; jti: string; typ: "refresh" };
 
 async function sign(env: Env, claims: Record<string, unknown>, ttl: number, jti: string) {
 	return new SignJWT(claims)

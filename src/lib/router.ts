@@ -4,6 +4,9 @@ import type { AppEnv } from "./types";
 
 export const VERSION = "0.1.0";
 
+/** `content` of an OpenAPI request or response body in JSON. */
+export const jsonContent = <T>(schema: T) => ({ "application/json": { schema } });
+
 /** A sub-app whose zod validation failures render the contract's 422 envelope. */
 export function createRouter() {
 	return new OpenAPIHono<AppEnv>({

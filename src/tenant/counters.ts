@@ -1,3 +1,4 @@
+import { EVENT_TYPES } from "../db/schema";
 import { addValue, emptySketch, mergeInto, type Sketch } from "./sketch";
 
 type MinuteRow = { minute: number; data: string; sketch: string | null };
@@ -30,6 +31,11 @@ export type MinuteCounts = {
 
 /** Lifetime counts of the tenant (D1 retention does not reduce them). */
 export type Totals = { n: number; t: Record<string, number>; d: number; r: number; rl: number };
+
+/** Counts by event type with every type present (zero when unseen). */
+export function byType(counts: Record<string, number>): Record<(typeof EVENT_TYPES)[number], number> {
+	return Object.fromEntries(EVENT_TYPES.map((t) => [t, counts[t] ?? 0])) as Record<(typeof EVENT_TYPES)[number], number>;
+}
 
 export function emptyMinute(): MinuteCounts {
 	return { n: 0, t: {}, e: 0, s: {}, l: emptySketch(), d: 0, r: 0, rl: 0 };

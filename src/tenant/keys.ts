@@ -1,4 +1,4 @@
-import type { KeyRecord, TenantSettings } from "./types";
+import type { KeyRecord } from "./types";
 
 /**
  * The tenant's API keys (hashes only), held in the object's storage and in
@@ -41,13 +41,4 @@ export class Keys {
 		}
 		return false;
 	}
-}
-
-export function loadSettings(sql: SqlStorage): TenantSettings | null {
-	const row = sql.exec<{ v: string }>("SELECT v FROM kv WHERE k = 'settings'").toArray()[0];
-	return row ? (JSON.parse(row.v) as TenantSettings) : null;
-}
-
-export function saveSettings(sql: SqlStorage, settings: TenantSettings): void {
-	sql.exec("INSERT OR REPLACE INTO kv (k, v) VALUES ('settings', ?)", JSON.stringify(settings));
 }

@@ -1,12 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { EVENT_TYPES } from "../db/schema";
 import { log } from "../lib/log";
-import { Counters, minuteOf } from "./counters";
+import { Counters, byType, minuteOf } from "./counters";
 import { Dedupe } from "./dedupe";
-import { Keys, loadSettings, saveSettings } from "./keys";
+import { Keys } from "./keys";
 import { isMigrated, migrate } from "./migrations";
 import { Outbox } from "./outbox";
 import { rateLimitState } from "./rate-limit";
+import { loadSettings, saveSettings } from "./settings";
 import { mean, quantile } from "./sketch";
 import type { IncomingEvent, IngestResult, ItemStatus, KeyRecord, TenantSettings } from "./types";
 
@@ -125,8 +126,7 @@ export class TenantObject extends DurableObject<Env> {
 
 	/** True when `keyHash` is an active key of this tenant (read routes). */
 	async authenticate(tenantId: string, keyHash: string): Promise<boolean> {
-		const settings = this.settings ?? (await this.loadSettings(tenantId));
-		return settings !== null && this.m!.keys.verify(keyHash) !== null;
+		return (await this.settingsFor(tenantId, keyHash)) !== null;
 	}
 
 	/**
@@ -142,8 +142,8 @@ export class TenantObject extends DurableObject<Env> {
 		events: IncomingEvent[];
 		rejected: number;
 	}): Promise<IngestResult> {
-		const settings = this.settings ?? (await this.loadSettings(input.tenantId));
-		if (!settings || !this.m!.keys.verify(input.keyHash)) return { ok: false };
+		const settings = await this.settingsFor(input.tenantId, input.keyHash);
+		if (!settings) return { ok: false };
 		const { counters, dedupe, outbox } = this.m!;
 		const now = Date.now();
 		try {
@@ -197,12 +197,11 @@ export class TenantObject extends DurableObject<Env> {
 		const minute = minuteOf(now);
 		const m = this.open();
 		const totals = m.counters.getTotals();
-		const by_type = Object.fromEntries(EVENT_TYPES.map((t) => [t, totals.t[t] ?? 0])) as TenantStats["by_type"];
 		return {
 			total_events: totals.n,
 			events_last_minute: m.counters.minute(now).n,
 			events_last_hour: m.counters.window(minute - 59, minute).n,
-			by_type,
+			by_type: byType(totals.t),
 			duplicates: totals.d,
 			rejected: totals.r,
 			rate_limited: totals.rl,
@@ -223,7 +222,7 @@ export class TenantObject extends DurableObject<Env> {
 		const w = m.counters.window(now - minutes + 1, now);
 		return {
 			total_events: w.n,
-			by_type: Object.fromEntries(EVENT_TYPES.map((t) => [t, w.t[t] ?? 0])) as WindowSummary["by_type"],
+			by_type: byType(w.t),
 			errors: w.e,
 			error_rate: w.n === 0 ? 0 : w.e / w.n,
 			status_classes: { "2xx": w.s["2xx"] ?? 0, "3xx": w.s["3xx"] ?? 0, "4xx": w.s["4xx"] ?? 0, "5xx": w.s["5xx"] ?? 0 },
@@ -298,6 +297,16 @@ export class TenantObject extends DurableObject<Env> {
 		}
 		this.flushFailures = 0;
 		return true;
+	}
+
+	/**
+	 * The tenant's settings when `keyHash` is one of its active keys, else
+	 * null. Once the tenant is known this resolves without I/O, so no other
+	 * request can run between the key check and the caller's transaction.
+	 */
+	private async settingsFor(tenantId: string, keyHash: string): Promise<TenantSettings | null> {
+		const settings = this.settings ?? (await this.loadSettings(tenantId));
+		return settings && this.m!.keys.verify(keyHash) ? settings : null;
 	}
 
 	private scheduleFlush(delayMs: number): void {

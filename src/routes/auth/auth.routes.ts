@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { errorResponses } from "../../lib/errors";
 import { jsonBody } from "../../lib/middleware";
+import { jsonContent } from "../../lib/router";
 import { RegisterTenantSchema, RegisteredSchema } from "./auth.schemas";
 
 export const registerTenant = createRoute({
@@ -8,11 +9,11 @@ export const registerTenant = createRoute({
 	path: "/auth/register/tenant",
 	summary: "Create a tenant, its owner, a first API key and a token pair",
 	middleware: [jsonBody] as const,
-	request: { body: { required: true, content: { "application/json": { schema: RegisterTenantSchema } } } },
+	request: { body: { required: true, content: jsonContent(RegisterTenantSchema) } },
 	responses: {
 		201: {
 			description: "Created; the API key is shown in full only here",
-			content: { "application/json": { schema: RegisteredSchema } },
+			content: jsonContent(RegisteredSchema),
 		},
 		...errorResponses(400, 409, 413, 415, 422),
 	},

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { MiB, readJsonBody } from "../../lib/body";
-import { hashApiKey, parseApiKey } from "../../lib/api-key";
+import { readApiKey } from "../../lib/api-key";
 import { tenantStub } from "../../lib/auth";
-import { ApiError, type ErrorDetail, validationError, zodDetails } from "../../lib/errors";
+import { ApiError, type ErrorDetail, unauthorized, validationError, zodDetails } from "../../lib/errors";
 import type { AppEnv } from "../../lib/types";
 import type { IncomingEvent, IngestResult } from "../../tenant/types";
 import { EventInput, toIncoming } from "./event-schema";
@@ -23,8 +23,6 @@ class RefusedRequest extends Error {
 		super(error.message);
 	}
 }
-
-const unauthorized = (message: string) => new ApiError({ code: "UNAUTHORIZED", message });
 
 function rateLimitHeaders(r: Extract<IngestResult, { ok: true }>): Record<string, string> {
 	return {
@@ -53,9 +51,7 @@ async function ingest(
 	c: Context<AppEnv>,
 	prepare: (req: Request) => Promise<Prepared>,
 ): Promise<{ result: Extract<IngestResult, { ok: true }>; headers: Record<string, string>; prepared: Prepared }> {
-	const parsed = parseApiKey(c.req.header("x-api-key"));
-	if (!parsed) throw unauthorized("A valid X-API-Key header is required.");
-	const keyHash = hashApiKey(parsed.key);
+	const { tenantId, keyHash } = readApiKey(c.req.header("x-api-key"));
 	let prepared: Prepared;
 	try {
 		prepared = await prepare(c.req.raw);
@@ -64,8 +60,8 @@ async function ingest(
 		else if (err instanceof ApiError) prepared = { events: [], rejected: 1, error: err };
 		else throw err;
 	}
-	const result = await tenantStub(c.env, parsed.tenantId).ingest({
-		tenantId: parsed.tenantId,
+	const result = await tenantStub(c.env, tenantId).ingest({
+		tenantId,
 		keyHash: await keyHash,
 		events: prepared.events,
 		rejected: prepared.rejected,

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireRead } from "../../lib/auth";
 import { errorResponses } from "../../lib/errors";
+import { jsonContent } from "../../lib/router";
 import { EventInput, StoredEvent } from "./event-schema";
 import { SearchQuery } from "./search";
 
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 const readSecurity: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
 
 const rateLimitHeaders = {
@@ -30,17 +30,17 @@ export const ingestSingleRoute = createRoute({
 	path: "/ingestion/events",
 	summary: "Ingest one event",
 	security: [{ ApiKey: [] }],
-	request: { body: { required: true, content: json(EventInput) } },
+	request: { body: { required: true, content: jsonContent(EventInput) } },
 	responses: {
 		202: {
 			description: "Accepted",
 			headers: rateLimitHeaders,
-			content: json(z.object({ event_id: z.string(), status: z.literal("accepted") })),
+			content: jsonContent(z.object({ event_id: z.string(), status: z.literal("accepted") })),
 		},
 		200: {
 			description: "The same event_id was accepted in the last 24 hours",
 			headers: rateLimitHeaders,
-			content: json(z.object({ event_id: z.string(), status: z.literal("duplicate") })),
+			content: jsonContent(z.object({ event_id: z.string(), status: z.literal("duplicate") })),
 		},
 		...errorResponses(400, 401, 413, 415, 422, 429),
 	},
@@ -51,12 +51,12 @@ export const ingestBatchRoute = createRoute({
 	path: "/ingestion/events/batch",
 	summary: "Ingest 1 to 1,000 events; each is accepted, duplicate, rejected or rate_limited",
 	security: [{ ApiKey: [] }],
-	request: { body: { required: true, content: json(z.object({ events: z.array(EventInput).min(1).max(1000) })) } },
+	request: { body: { required: true, content: jsonContent(z.object({ events: z.array(EventInput).min(1).max(1000) })) } },
 	responses: {
 		200: {
 			description: "Per-item results",
 			headers: rateLimitHeaders,
-			content: json(
+			content: jsonContent(
 				z.object({
 					accepted: z.number().int(),
 					duplicates: z.number().int(),
@@ -80,7 +80,7 @@ export const searchRoute = createRoute({
 	responses: {
 		200: {
 			description: "A page of events",
-			content: json(z.object({ events: z.array(StoredEvent), next_cursor: z.string().nullable() })),
+			content: jsonContent(z.object({ events: z.array(StoredEvent), next_cursor: z.string().nullable() })),
 		},
 		...errorResponses(401, 422),
 	},
@@ -93,7 +93,7 @@ export const getEventRoute = createRoute({
 	security: readSecurity,
 	middleware: [requireRead] as const,
 	request: { params: z.object({ event_id: z.string() }) },
-	responses: { 200: { description: "The event", content: json(StoredEvent) }, ...errorResponses(401, 404) },
+	responses: { 200: { description: "The event", content: jsonContent(StoredEvent) }, ...errorResponses(401, 404) },
 });
 
 export const statsRoute = createRoute({
@@ -105,7 +105,7 @@ export const statsRoute = createRoute({
 	responses: {
 		200: {
 			description: "Every event a producer sent is counted somewhere",
-			content: json(
+			content: jsonContent(
 				z
 					.object({
 						total_events: z.number().int(),

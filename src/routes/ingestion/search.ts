@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { and, desc, eq, gte, lt, lte, or, type SQL } from "drizzle-orm";
 import { db } from "../../db/client";
 import { events } from "../../db/schema";
+import { STATUS_CLASSES } from "../../tenant/counters";
 import { ApiError } from "../../lib/errors";
 import { EVENT_ID, EVENT_TYPES, METHODS, SEVERITIES, parseIsoTime, presentEvent } from "./event-schema";
 
@@ -17,8 +18,6 @@ const QueryTime = z.string().transform((v, ctx) => {
 	}
 	return ms;
 });
-
-const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 
 /** Out-of-range or unknown values are 422, never clamped. */
 export const SearchQuery = z

@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireUser } from "../../lib/auth";
 import { errorResponses } from "../../lib/errors";
+import { jsonContent } from "../../lib/router";
 import { jsonBody } from "../../lib/middleware";
 import { TenantPatchSchema, TenantSchema } from "./tenant.schemas";
 
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 
 export const getTenant = createRoute({
 	method: "get",
@@ -13,7 +13,7 @@ export const getTenant = createRoute({
 	security: [{ Bearer: [] }],
 	middleware: [requireUser()] as const,
 	responses: {
-		200: { description: "The tenant", content: json(TenantSchema) },
+		200: { description: "The tenant", content: jsonContent(TenantSchema) },
 		...errorResponses(401),
 	},
 });
@@ -24,9 +24,9 @@ export const patchTenant = createRoute({
 	summary: "Change name, rate limit or retention (owner or admin)",
 	security: [{ Bearer: [] }],
 	middleware: [requireUser("owner", "admin"), jsonBody] as const,
-	request: { body: { required: true, content: json(TenantPatchSchema) } },
+	request: { body: { required: true, content: jsonContent(TenantPatchSchema) } },
 	responses: {
-		200: { description: "The updated tenant", content: json(TenantSchema) },
+		200: { description: "The updated tenant", content: jsonContent(TenantSchema) },
 		...errorResponses(400, 401, 403, 413, 415, 422),
 	},
 });

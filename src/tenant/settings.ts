@@ -1,0 +1,11 @@
+import type { TenantSettings } from "./types";
+
+/** The tenant's settings as the object holds them (a copy of D1's, with its version). */
+export function loadSettings(sql: SqlStorage): TenantSettings | null {
+	const row = sql.exec<{ v: string }>("SELECT v FROM kv WHERE k = 'settings'").toArray()[0];
+	return row ? (JSON.parse(row.v) as TenantSettings) : null;
+}
+
+export function saveSettings(sql: SqlStorage, settings: TenantSettings): void {
+	sql.exec("INSERT OR REPLACE INTO kv (k, v) VALUES ('settings', ?)", JSON.stringify(settings));
+}
