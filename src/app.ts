@@ -3,10 +3,13 @@ import { ApiError, type ErrorCode, errorBody } from "./lib/errors";
 import { log } from "./lib/log";
 import { requestContext, requireConfig } from "./lib/middleware";
 import { VERSION, createRouter } from "./lib/router";
+import { apiKeyRoutes } from "./routes/api-keys";
+import { auditLogRoutes } from "./routes/audit-log";
 import { authRoutes } from "./routes/auth";
 import { healthRoutes } from "./routes/health";
 import { ingestionRoutes } from "./routes/ingestion";
 import { tenantRoutes } from "./routes/tenant";
+import { userRoutes } from "./routes/users";
 
 export function createApp() {
 	const app = createRouter();
@@ -16,6 +19,9 @@ export function createApp() {
 
 	app.route("/", healthRoutes);
 	app.route("/api/v1", authRoutes);
+	app.route("/api/v1", userRoutes);
+	app.route("/api/v1", apiKeyRoutes);
+	app.route("/api/v1", auditLogRoutes);
 	app.route("/api/v1", tenantRoutes);
 	app.route("/api/v1", ingestionRoutes);
 

@@ -3,7 +3,12 @@ declare namespace Cloudflare {
 	interface Env {
 		/** HS256 key for access and refresh tokens (Worker secret; required outside development). */
 		JWT_SECRET?: string;
+		/** The HTTP email API (Resend's `/emails` shape); without it emails go to the log. */
 		EMAIL_API_URL?: string;
 		EMAIL_API_KEY?: string;
+		/** Sender of our emails (default "PulseStream <no-reply@pulsestream.dev>"). */
+		EMAIL_FROM?: string;
+		/** Public base URL of the dashboard for links in emails; default: the request's origin. */
+		APP_URL?: string;
 	}
 }

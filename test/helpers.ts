@@ -110,3 +110,35 @@ export async function inFreshWindow(): Promise<void> {
 	const ms = Date.now() % 60_000;
 	if (ms > 55_000) await new Promise((r) => setTimeout(r, 60_000 - ms + 50));
 }
+
+export const PASSWORD = "correct horse battery";
+
+export function login(t: Registered, email: string, password = PASSWORD, headers: Record<string, string> = {}) {
+	return postJson("/api/v1/auth/login", { tenant: t.tenant.slug, email, password }, headers);
+}
+
+export type Member = { id: string; email: string; role: string; access_token: string; refresh_token: string };
+
+/** Adds a user with `role` to the tenant (as its owner) and signs them in. */
+export async function addUser(t: Registered, role: "viewer" | "admin" | "owner", email?: string): Promise<Member> {
+	const address = email ?? `${role}-${Math.random().toString(36).slice(2, 8)}@${t.tenant.slug}.test`;
+	const created = await postJson("/api/v1/auth/users", { email: address, password: PASSWORD, role }, bearer(t.access_token));
+	if (created.status !== 201) throw new Error(`create user failed: ${created.status} ${await created.text()}`);
+	const user = await created.json<{ id: string }>();
+	const res = await login(t, address, PASSWORD);
+	if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+	const tokens = await res.json<{ access_token: string; refresh_token: string }>();
+	return { id: user.id, email: address, role, ...tokens };
+}
+
+/** A JSON request with a bearer token (PATCH, POST, DELETE). */
+export function send(method: string, path: string, token: string | null, body?: unknown) {
+	return call(path, {
+		method,
+		headers: {
+			...(token ? bearer(token) : {}),
+			...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+		},
+		...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
+	});
+}

@@ -72,6 +72,89 @@ export const apiKeys = sqliteTable(
 );
 
 /**
+ * One row per sign-in (a refresh-token family). The refresh token in the
+ * client's hands must be the family's current `refresh_jti`: presenting an
+ * older one means it was copied, and the whole family is revoked. Access
+ * tokens carry the family as `sid`, so revoking a session ends its access
+ * tokens at once too.
+ */
+export const sessions = sqliteTable(
+	"sessions",
+	{
+		id: text("id").primaryKey(),
+		tenantId: text("tenant_id")
+			.notNull()
+			.references(() => tenants.id),
+		userId: text("user_id")
+			.notNull()
+			.references(() => users.id),
+		refreshJti: text("refresh_jti").notNull(),
+		createdAt: createdAt(),
+		lastUsedAt: integer("last_used_at", { mode: "number" }),
+		expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+		revokedAt: integer("revoked_at", { mode: "number" }),
+		revokedReason: text("revoked_reason"),
+		userAgent: text("user_agent"),
+	},
+	(t) => [index("sessions_user").on(t.userId), index("sessions_expires").on(t.expiresAt)],
+);
+
+/**
+ * Failed sign-ins in a row per tenant slug and email, whether or not such an
+ * account exists, so that a lockout says nothing about which accounts do.
+ */
+export const loginAttempts = sqliteTable("login_attempts", {
+	key: text("key").primaryKey(),
+	failures: integer("failures").notNull(),
+	lockedUntil: integer("locked_until", { mode: "number" }),
+	updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+});
+
+/** Password reset tokens, stored as SHA-256; single use, valid one hour. */
+export const passwordResets = sqliteTable(
+	"password_resets",
+	{
+		tokenHash: text("token_hash").primaryKey(),
+		tenantId: text("tenant_id")
+			.notNull()
+			.references(() => tenants.id),
+		userId: text("user_id")
+			.notNull()
+			.references(() => users.id),
+		createdAt: createdAt(),
+		expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+		usedAt: integer("used_at", { mode: "number" }),
+	},
+	(t) => [index("password_resets_user").on(t.userId), index("password_resets_expires").on(t.expiresAt)],
+);
+
+export const ACTOR_TYPES = ["user", "anonymous", "system"] as const;
+
+/**
+ * Who did what in a tenant: sign-ins, password, user, role, key and setting
+ * changes. Written in the same D1 batch as the change it records.
+ */
+export const auditLog = sqliteTable(
+	"audit_log",
+	{
+		id: text("id").primaryKey(),
+		tenantId: text("tenant_id").notNull(),
+		at: integer("at", { mode: "number" }).notNull(),
+		actorType: text("actor_type", { enum: ACTOR_TYPES }).notNull(),
+		actorId: text("actor_id"),
+		actorEmail: text("actor_email"),
+		action: text("action").notNull(),
+		targetType: text("target_type"),
+		targetId: text("target_id"),
+		details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
+		ip: text("ip"),
+		userAgent: text("user_agent"),
+		requestId: text("request_id"),
+	},
+	(t) => [index("audit_log_tenant_at").on(t.tenantId, t.at, t.id)],
+);
+
+/**
  * Durable events. Written in batches by the tenant object's flush, never on the
  * request path. `(tenant_id, event_id)` is unique so a replayed flush is a no-op
  * and GET by id is one lookup. Search walks `(tenant_id, timestamp, event_id)`
@@ -110,3 +193,6 @@ export const events = sqliteTable(
 export type TenantRow = typeof tenants.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;

@@ -1,12 +1,39 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { and, eq, isNull } from "drizzle-orm";
+import { db } from "../db/client";
+import { sessions, users } from "../db/schema";
 import { readApiKey } from "./api-key";
 import { ApiError, unauthorized } from "./errors";
 import { type Role, verifyAccessToken } from "./jwt";
-import type { AppEnv, Principal } from "./types";
+import type { AppEnv, Principal, UserPrincipal } from "./types";
+
+/**
+ * Every authentication and role rule of the API lives in this file: routes
+ * declare `requireRead` or `requireUser(role)` in their definition, and the
+ * user-management rules that depend on the target (`assertMayManage`) are
+ * here too, so no handler writes a role check of its own.
+ */
 
 /** The tenant's object, the serialization point for everything per-tenant. */
 export function tenantStub(env: Env, tenantId: string) {
 	return env.TENANT.getByName(tenantId);
+}
+
+const ROLE_RANK: Record<Role, number> = { viewer: 0, admin: 1, owner: 2 };
+
+export const hasRole = (role: Role, least: Role) => ROLE_RANK[role] >= ROLE_RANK[least];
+
+const forbidden = (message: string) => new ApiError({ code: "FORBIDDEN", message });
+
+/**
+ * Admins manage viewers and admins; only an owner may change an owner or make
+ * someone an owner. `target` is the user's current role (none when creating).
+ */
+export function assertMayManage(actor: Role, target: Role | null, newRole?: Role): void {
+	if (!hasRole(actor, "admin")) throw forbidden("Managing users needs the admin or owner role.");
+	if ((target === "owner" || newRole === "owner") && actor !== "owner") {
+		throw forbidden("Only an owner can create, change or remove an owner.");
+	}
 }
 
 function bearerToken(c: Context<AppEnv>): string | null {
@@ -17,10 +44,23 @@ function bearerToken(c: Context<AppEnv>): string | null {
 	return match[1]!;
 }
 
-async function userPrincipal(c: Context<AppEnv>, token: string): Promise<Principal> {
-	const claims = await verifyAccessToken(c.env, token);
+/**
+ * A valid signature is not enough: the user must still be active and the
+ * session not revoked (logout, password change, refresh reuse), so one D1
+ * lookup per user request makes revocation immediate. The role is read from
+ * D1 as well, so a role change applies to the very next request.
+ */
+export async function userPrincipal(env: Env, token: string): Promise<UserPrincipal> {
+	const claims = await verifyAccessToken(env, token);
 	if (!claims) throw unauthorized("The access token is invalid or expired.");
-	return { kind: "user", tenantId: claims.tid, userId: claims.sub, role: claims.role };
+	const row = await db(env)
+		.select({ role: users.role, email: users.email, isActive: users.isActive })
+		.from(users)
+		.innerJoin(sessions, and(eq(sessions.id, claims.sid), eq(sessions.userId, users.id), isNull(sessions.revokedAt)))
+		.where(and(eq(users.id, claims.sub), eq(users.tenantId, claims.tid)))
+		.get();
+	if (!row?.isActive) throw unauthorized("The access token is revoked, or its user is deactivated.");
+	return { kind: "user", tenantId: claims.tid, userId: claims.sub, role: row.role, sessionId: claims.sid, email: row.email };
 }
 
 /**
@@ -38,22 +78,23 @@ export async function keyPrincipal(env: Env, header: string | undefined): Promis
 export const requireRead: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const token = bearerToken(c);
 	const key = c.req.header("x-api-key");
-	if (token) c.set("principal", await userPrincipal(c, token));
+	if (token) c.set("principal", await userPrincipal(c.env, token));
 	else if (key !== undefined) c.set("principal", await keyPrincipal(c.env, key));
 	else throw unauthorized();
 	await next();
 };
 
-/** Management routes: a user access token, optionally of one of `roles`. */
-export function requireUser(...roles: Role[]): MiddlewareHandler<AppEnv> {
+/** Management routes: a user access token whose role is at least `least`. */
+export function requireUser(least: Role = "viewer"): MiddlewareHandler<AppEnv> {
 	return async (c, next) => {
 		const token = bearerToken(c);
 		if (!token) throw unauthorized("This route needs a user access token (Authorization: Bearer).");
-		const principal = await userPrincipal(c, token);
-		if (roles.length > 0 && principal.kind === "user" && !roles.includes(principal.role)) {
-			throw new ApiError({ code: "FORBIDDEN", message: `This action needs one of the roles: ${roles.join(", ")}.` });
+		const principal = await userPrincipal(c.env, token);
+		if (!hasRole(principal.role, least)) {
+			throw forbidden(`This action needs the ${least} role${least === "owner" ? "" : " or higher"}.`);
 		}
 		c.set("principal", principal);
+		c.set("user", principal);
 		await next();
 	};
 }

@@ -67,3 +67,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
 	const actual = await pbkdf2(password, fromBase64Url(salt), Number(iterations));
 	return timingSafeEqual(actual, fromBase64Url(hash));
 }
+
+/**
+ * A PBKDF2 hash of a throwaway password with our iteration count: a sign-in
+ * for an unknown account verifies against it, so it takes as long as one for
+ * a real account and timing cannot tell which accounts exist.
+ */
+export const DUMMY_PASSWORD_HASH = "pbkdf2-sha256$100000$cuPVyJe2guuMKc-PwWKsgA$cQH0xengA_g3E6D0bkYrBFNburFhYczVYPwY9kNSgmY";

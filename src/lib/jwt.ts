@@ -9,7 +9,8 @@ export const ACCESS_TTL_SECONDS = 30 * 60;
 export const REFRESH_TTL_SECONDS = 7 * 24 * 60 * 60;
 const ISSUER = "pulsestream";
 
-export type AccessClaims = { sub: string; tid: string; role: Role; typ: "access" };
+export type AccessClaims = { sub: string; tid: string; role: Role; sid: string };
+export type RefreshClaims = { sub: string; tid: string; fam: string; jti: string };
 
 async function sign(env: Env, claims: Record<string, unknown>, ttl: number, jti: string) {
 	return new SignJWT(claims)
@@ -28,15 +29,20 @@ export type TokenPair = {
 	expires_in: number;
 };
 
-/** A fresh access/refresh pair; `family` ties rotated refresh tokens together. */
+/**
+ * A fresh access/refresh pair. `family` is the session (sessions.id): rotated
+ * refresh tokens share it, and access tokens carry it as `sid` so that
+ * revoking the session ends them too. `refreshJti` must be what the session
+ * row holds as its current refresh token.
+ */
 export async function issueTokens(
 	env: Env,
 	user: { id: string; tenantId: string; role: Role },
 	family: string = newId(),
+	refreshJti: string = newId(),
 ): Promise<TokenPair & { refresh_jti: string; family: string }> {
-	const refreshJti = newId();
 	const [access, refresh] = await Promise.all([
-		sign(env, { sub: user.id, tid: user.tenantId, role: user.role, typ: "access" }, ACCESS_TTL_SECONDS, newId()),
+		sign(env, { sub: user.id, tid: user.tenantId, role: user.role, sid: family, typ: "access" }, ACCESS_TTL_SECONDS, newId()),
 		sign(env, { sub: user.id, tid: user.tenantId, fam: family, typ: "refresh" }, REFRESH_TTL_SECONDS, refreshJti),
 	]);
 	return {
@@ -50,27 +56,29 @@ export async function issueTokens(
 }
 
 /**
- * Verifies an access token: HS256 only (an `alg: none` or RS256 token is
- * refused before any key is used), our issuer, not expired, typ "access".
- * Returns null for anything that is not a valid access token.
+ * Verifies a token of ours: HS256 only (an `alg: none` or RS256 token is
+ * refused before any key is used), our issuer, not expired, the expected
+ * `typ`. Returns null for anything else, so callers answer one 401.
  */
-export async function verifyAccessToken(env: Env, token: string): Promise<AccessClaims | null> {
+async function verify(env: Env, token: string, typ: "access" | "refresh") {
 	try {
-		const { payload } = await jwtVerify(token, jwtKey(env), {
-			algorithms: ["HS256"],
-			issuer: ISSUER,
-		});
-		if (
-			payload.typ !== "access" ||
-			typeof payload.sub !== "string" ||
-			typeof payload.tid !== "string" ||
-			!ROLES.includes(payload.role as Role)
-		) {
-			return null;
-		}
-		return { sub: payload.sub, tid: payload.tid, role: payload.role as Role, typ: "access" };
+		const { payload } = await jwtVerify(token, jwtKey(env), { algorithms: ["HS256"], issuer: ISSUER });
+		if (payload.typ !== typ || typeof payload.sub !== "string" || typeof payload.tid !== "string") return null;
+		return payload;
 	} catch (err) {
 		if (err instanceof joseErrors.JOSEError) return null;
 		throw err;
 	}
+}
+
+export async function verifyAccessToken(env: Env, token: string): Promise<AccessClaims | null> {
+	const p = await verify(env, token, "access");
+	if (!p || typeof p.sid !== "string" || !ROLES.includes(p.role as Role)) return null;
+	return { sub: p.sub!, tid: p.tid as string, role: p.role as Role, sid: p.sid };
+}
+
+export async function verifyRefreshToken(env: Env, token: string): Promise<RefreshClaims | null> {
+	const p = await verify(env, token, "refresh");
+	if (!p || typeof p.fam !== "string" || typeof p.jti !== "string") return null;
+	return { sub: p.sub!, tid: p.tid as string, fam: p.fam, jti: p.jti };
 }

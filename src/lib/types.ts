@@ -2,13 +2,25 @@ import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Role } from "./jwt";
 
 /** Who is calling: a producer's API key, or a person's access token. */
-export type Principal =
-	| { kind: "key"; tenantId: string }
-	| { kind: "user"; tenantId: string; userId: string; role: Role };
+export type UserPrincipal = {
+	kind: "user";
+	tenantId: string;
+	userId: string;
+	role: Role;
+	/** The session (refresh family) the access token belongs to. */
+	sessionId: string;
+	email: string;
+};
+export type Principal = { kind: "key"; tenantId: string } | UserPrincipal;
 
 export type AppEnv = {
 	Bindings: Env;
-	Variables: { requestId: string; principal: Principal };
+	Variables: {
+		requestId: string;
+		principal: Principal;
+		/** Set by requireUser: the signed-in person on management routes. */
+		user: UserPrincipal;
+	};
 };
 
 export type App = OpenAPIHono<AppEnv>;

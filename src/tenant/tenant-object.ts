@@ -21,6 +21,8 @@ const ISOLATE_AFTER_FAILURES = 3;
 const PARK_AFTER_ISOLATED_FAILURES = 3;
 /** Parked rows are given back to the outbox for another try after this long. */
 const PARKED_RETRY_MS = 60 * 60 * 1000;
+/** api_keys.last_used_at in D1 is written at most this often per tenant. */
+const KEY_USE_SYNC_MS = 60_000;
 
 export type TenantStats = {
 	total_events: number;
@@ -73,7 +75,13 @@ export class TenantObject extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
 	private settings: TenantSettings | null = null;
 	private m: Modules | null = null;
-	private alarmSet = false;
+	/** When the alarm is due (null: none set). An alarm that is running counts as set until it ends. */
+	private alarmAt: number | null = null;
+	/** Last use of each key since this object started (GET /api-keys shows it fresh). */
+	private readonly keyLastUse = new Map<string, number>();
+	/** Uses not yet written to D1, and when D1 was last written. */
+	private readonly keyUseUnsynced = new Map<string, number>();
+	private keyUseSyncedAt = 0;
 	private flushFailures = 0;
 	private isolatedFailures = 0;
 	private unknownUntil = 0;
@@ -86,8 +94,8 @@ export class TenantObject extends DurableObject<Env> {
 			if (!isMigrated(this.sql)) return;
 			this.open();
 			// Events acknowledged before a restart must still reach D1.
-			this.alarmSet = (await ctx.storage.getAlarm()) !== null;
-			if (!this.alarmSet && this.m!.outbox.size() > 0) this.scheduleFlush(0);
+			this.alarmAt = await ctx.storage.getAlarm();
+			if (this.alarmAt === null && this.m!.outbox.size() > 0) this.wakeIn(0);
 		});
 	}
 
@@ -119,9 +127,25 @@ export class TenantObject extends DurableObject<Env> {
 		this.unknownUntil = 0;
 	}
 
+	/**
+	 * Adds a key created in D1 (POST /api-keys); it works from the next
+	 * request. An object that does not hold the tenant yet loads it from D1,
+	 * the new key included.
+	 */
+	async addKey(tenantId: string, key: KeyRecord): Promise<void> {
+		if (!this.settings && !(await this.loadSettings(tenantId))) throw new Error(`tenant ${tenantId} not found in D1`);
+		this.open().keys.put(key);
+	}
+
+	/** Each key's last use seen by this object (epoch ms), fresher than D1's copy. */
+	async keyUsage(): Promise<Record<string, number>> {
+		return Object.fromEntries(this.keyLastUse);
+	}
+
 	/** Revokes a key; the next request that presents it is refused. */
-	async revokeKey(keyId: string): Promise<boolean> {
-		return this.m?.keys.revoke(keyId, Date.now()) ?? false;
+	async revokeKey(tenantId: string, keyId: string): Promise<boolean> {
+		if (!this.settings && !(await this.loadSettings(tenantId))) return false;
+		return this.open().keys.revoke(keyId, Date.now());
 	}
 
 	/** True when `keyHash` is an active key of this tenant (read routes). */
@@ -180,7 +204,7 @@ export class TenantObject extends DurableObject<Env> {
 				counters.recordOther("rl", limited, now);
 				counters.recordOther("r", input.rejected, now);
 				counters.save();
-				if (accepted.length > 0 && !this.alarmSet) this.scheduleFlush(Number(this.env.FLUSH_DELAY_MS) || 500);
+				if (accepted.length > 0) this.wakeIn(this.flushDelayMs());
 				return { ok: true, statuses, ...rateLimitState(settings.rateLimitPerMinute, minute.n, now) };
 			});
 		} catch (err) {
@@ -243,7 +267,10 @@ export class TenantObject extends DurableObject<Env> {
 	 */
 	override async alarm(): Promise<void> {
 		const tenantId = this.settings?.tenantId;
-		if (!tenantId || !this.m) return;
+		if (!tenantId || !this.m) {
+			this.alarmAt = null;
+			return;
+		}
 		const { outbox, counters, dedupe } = this.m;
 		const deadline = Date.now() + 10_000;
 		try {
@@ -255,9 +282,9 @@ export class TenantObject extends DurableObject<Env> {
 			this.flushFailures++;
 			log("error", "flush to D1 failed; retrying", { tenant_id: tenantId, failures: this.flushFailures, error: String(err) });
 			if (this.flushFailures >= ISOLATE_AFTER_FAILURES && (await this.isolateOldest(tenantId))) {
-				this.scheduleFlush(0);
+				this.rescheduleIn(0);
 			} else {
-				this.scheduleFlush(Math.min(FLUSH_RETRY_MS * this.flushFailures, FLUSH_RETRY_MAX_MS));
+				this.rescheduleIn(Math.min(FLUSH_RETRY_MS * this.flushFailures, FLUSH_RETRY_MAX_MS));
 			}
 			return;
 		}
@@ -266,8 +293,10 @@ export class TenantObject extends DurableObject<Env> {
 		counters.saveSketch();
 		dedupe.prune(now);
 		counters.prune(now);
-		this.alarmSet = false;
-		if (outbox.size() > 0) this.scheduleFlush(0);
+		await this.syncKeyUse(tenantId, now);
+		this.alarmAt = null;
+		if (outbox.size() > 0) this.wakeIn(0);
+		else if (this.keyUseUnsynced.size > 0) this.wakeAt(this.keyUseSyncedAt + KEY_USE_SYNC_MS);
 	}
 
 	/**
@@ -306,12 +335,61 @@ export class TenantObject extends DurableObject<Env> {
 	 */
 	private async settingsFor(tenantId: string, keyHash: string): Promise<TenantSettings | null> {
 		const settings = this.settings ?? (await this.loadSettings(tenantId));
-		return settings && this.m!.keys.verify(keyHash) ? settings : null;
+		const key = settings && this.m!.keys.verify(keyHash);
+		if (!key) return null;
+		this.touchKey(key.id, Date.now());
+		return settings;
 	}
 
-	private scheduleFlush(delayMs: number): void {
-		this.alarmSet = true;
-		void this.ctx.storage.setAlarm(Date.now() + delayMs);
+	/** How long accepted events wait in the outbox so that one D1 write carries many. */
+	private flushDelayMs(): number {
+		return Number(this.env.FLUSH_DELAY_MS) || 500;
+	}
+
+	/** Sets the alarm for `at` unless one is already due sooner (or running). */
+	private wakeAt(at: number): void {
+		if (this.alarmAt !== null && this.alarmAt <= at) return;
+		this.alarmAt = at;
+		void this.ctx.storage.setAlarm(at);
+	}
+
+	private wakeIn(delayMs: number): void {
+		this.wakeAt(Date.now() + delayMs);
+	}
+
+	/** From inside a running alarm: the next run, whatever was set before. */
+	private rescheduleIn(delayMs: number): void {
+		this.alarmAt = null;
+		this.wakeIn(delayMs);
+	}
+
+	/** Notes a key's use; D1 hears of it at the next sync, at most once a minute. */
+	private touchKey(id: string, now: number): void {
+		this.keyLastUse.set(id, now);
+		this.keyUseUnsynced.set(id, now);
+		// With the next flush, or a minute after the last write: never per request.
+		this.wakeAt(Math.max(now + this.flushDelayMs(), this.keyUseSyncedAt + KEY_USE_SYNC_MS));
+	}
+
+	/**
+	 * Writes keys' last use to D1 in one batch, when a minute has passed since
+	 * the last write: a busy producer costs D1 one row update per minute, not
+	 * one per request. A failed write is kept for the next run.
+	 */
+	private async syncKeyUse(tenantId: string, now: number): Promise<void> {
+		if (this.keyUseUnsynced.size === 0 || now < this.keyUseSyncedAt + KEY_USE_SYNC_MS) return;
+		const uses = [...this.keyUseUnsynced];
+		this.keyUseUnsynced.clear();
+		this.keyUseSyncedAt = now;
+		const update = this.env.DB.prepare(
+			"UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ? AND tenant_id = ?",
+		);
+		try {
+			await this.env.DB.batch(uses.map(([id, at]) => update.bind(at, id, tenantId)));
+		} catch (err) {
+			for (const [id, at] of uses) if (!this.keyUseUnsynced.has(id)) this.keyUseUnsynced.set(id, at);
+			log("warn", "could not record API key use in D1; will retry", { tenant_id: tenantId, error: String(err) });
+		}
 	}
 
 	/** Creates this object's tables (once) and its modules. */

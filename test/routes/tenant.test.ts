@@ -1,8 +1,7 @@
 import { env } from "cloudflare:workers";
-import { SignJWT } from "jose";
+import { SignJWT, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { issueTokens } from "../../src/lib/jwt";
-import { bearer, call, errorOf, keyHeader, patchTenant, registerTenant } from "../helpers";
+import { addUser, bearer, call, errorOf, keyHeader, patchTenant, registerTenant } from "../helpers";
 
 const patch = (token: string, body: unknown) =>
 	call("/api/v1/tenant", {
@@ -31,7 +30,7 @@ describe("GET/PATCH /tenant", () => {
 		const res = await patchTenant(t, { name: "Renamed", rate_limit_per_minute: 1234, retention_days: 7, slug: "ignored" });
 		expect(res.status).toBe(200);
 		expect(await res.json()).toMatchObject({ name: "Renamed", rate_limit_per_minute: 1234, retention_days: 7, slug: t.tenant.slug });
-		const admin = await issueTokens(env, { id: t.user.id, tenantId: t.tenant.id, role: "admin" });
+		const admin = await addUser(t, "admin");
 		expect((await patch(admin.access_token, { retention_days: 90 })).status).toBe(200);
 		const stats = await (await call("/api/v1/ingestion/stats", { headers: keyHeader(t) })).json();
 		expect(stats).toMatchObject({ rate_limit_per_minute: 1234 });
@@ -39,7 +38,7 @@ describe("GET/PATCH /tenant", () => {
 
 	it("a viewer reads but may not change (403); an API key or no credential is 401", async () => {
 		const t = await registerTenant();
-		const viewer = await issueTokens(env, { id: t.user.id, tenantId: t.tenant.id, role: "viewer" });
+		const viewer = await addUser(t, "viewer");
 		expect((await call("/api/v1/tenant", { headers: bearer(viewer.access_token) })).status).toBe(200);
 		const res = await patch(viewer.access_token, { name: "nope" });
 		expect(res.status).toBe(403);
@@ -63,7 +62,9 @@ describe("GET/PATCH /tenant", () => {
 	it("refuses tokens that are not ours: wrong signature, alg none, expired, refresh token, garbage", async () => {
 		const t = await registerTenant();
 		const key = new TextEncoder().encode(env.JWT_SECRET);
-		const claims = { sub: t.user.id, tid: t.tenant.id, role: "owner", typ: "access" };
+		const { payload } = await jwtVerify(t.access_token, key);
+		// Everything right but the signature, the algorithm or the expiry.
+		const claims = { sub: t.user.id, tid: t.tenant.id, role: "owner", typ: "access", sid: payload.sid };
 		const wrongKey = await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setIssuer("pulsestream").setExpirationTime("5m").sign(new TextEncoder().encode("x".repeat(40)));
 		const expired = await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setIssuer("pulsestream").setIssuedAt(1_000).setExpirationTime(2_000).sign(key);
 		const b64 = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");

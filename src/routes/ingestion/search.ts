@@ -4,6 +4,7 @@ import { db } from "../../db/client";
 import { events } from "../../db/schema";
 import { STATUS_CLASSES } from "../../tenant/counters";
 import { ApiError } from "../../lib/errors";
+import { LimitQuery, decodeCursor, encodeCursor } from "../../lib/pagination";
 import { EVENT_ID, EVENT_TYPES, METHODS, SEVERITIES, parseIsoTime, presentEvent } from "./event-schema";
 
 /**
@@ -38,36 +39,10 @@ export const SearchQuery = z
 		session_id: z.string().max(128).optional(),
 		from: QueryTime.optional(),
 		to: QueryTime.optional(),
-		limit: z
-			.string()
-			.regex(/^\d{1,4}$/, "an integer from 1 to 1000")
-			.transform(Number)
-			.pipe(z.number().int().min(1).max(1000))
-			.optional()
-			.default(100),
+		limit: LimitQuery(1000, 100),
 		cursor: z.string().max(512).optional(),
 	})
 	.openapi("SearchQuery");
-
-type Cursor = { t: number; id: string };
-
-function encodeCursor(c: Cursor): string {
-	return btoa(JSON.stringify([c.t, c.id])).replace(/=+$/, "");
-}
-
-function decodeCursor(raw: string): Cursor {
-	try {
-		const [t, id] = JSON.parse(atob(raw)) as unknown[];
-		if (typeof t === "number" && Number.isInteger(t) && typeof id === "string" && EVENT_ID.test(id)) return { t, id };
-	} catch {
-		// fall through to the 422
-	}
-	throw new ApiError({
-		code: "VALIDATION_ERROR",
-		message: "The cursor is not one this API returned.",
-		details: [{ path: "cursor", message: "invalid cursor" }],
-	});
-}
 
 /**
  * Keyset pagination over (timestamp, event_id) descending: a page boundary is
@@ -91,7 +66,7 @@ export async function searchEvents(env: Env, tenantId: string, q: z.output<typeo
 	if (q.from !== undefined) where.push(gte(events.timestamp, q.from));
 	if (q.to !== undefined) where.push(lte(events.timestamp, q.to));
 	if (q.cursor) {
-		const c = decodeCursor(q.cursor);
+		const c = decodeCursor(q.cursor, EVENT_ID);
 		where.push(or(lt(events.timestamp, c.t), and(eq(events.timestamp, c.t), lt(events.eventId, c.id))));
 	}
 	const rows = await db(env)

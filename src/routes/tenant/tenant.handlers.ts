@@ -1,4 +1,5 @@
 import { eq, sql } from "drizzle-orm";
+import { auditEntry } from "../../audit/audit";
 import { db } from "../../db/client";
 import { tenants } from "../../db/schema";
 import { tenantStub } from "../../lib/auth";
@@ -7,6 +8,9 @@ import { log } from "../../lib/log";
 import type { AppRouteHandler } from "../../lib/types";
 import type { getTenant, patchTenant } from "./tenant.routes";
 import { presentTenant } from "./tenant.schemas";
+
+/** API field → column of the tenant row, for the audit's before/after. */
+const camel = { name: "name", rate_limit_per_minute: "rateLimitPerMinute", retention_days: "retentionDays" } as const;
 
 async function loadTenant(env: Env, id: string) {
 	const row = await db(env).select().from(tenants).where(eq(tenants.id, id)).get();
@@ -32,16 +36,32 @@ export const patchTenantHandler: AppRouteHandler<typeof patchTenant> = async (c)
 		...(patch.rate_limit_per_minute !== undefined && { rateLimitPerMinute: patch.rate_limit_per_minute }),
 		...(patch.retention_days !== undefined && { retentionDays: patch.retention_days }),
 	};
-	const row =
-		Object.keys(changes).length === 0
-			? await loadTenant(c.env, tenantId)
-			: await db(c.env)
-					.update(tenants)
-					.set({ ...changes, settingsVersion: sql`${tenants.settingsVersion} + 1` })
-					.where(eq(tenants.id, tenantId))
-					.returning()
-					.get();
-	if (!row) throw new ApiError({ code: "NOT_FOUND", message: "Tenant not found." });
+	const before = await loadTenant(c.env, tenantId);
+	const changed = Object.fromEntries(
+		Object.entries(patch).filter(([k, v]) => v !== undefined && v !== before[camel[k as keyof typeof camel]]),
+	);
+	let row = before;
+	if (Object.keys(changed).length > 0) {
+		const d = db(c.env);
+		const [[updated]] = await d.batch([
+			d
+				.update(tenants)
+				.set({ ...changes, settingsVersion: sql`${tenants.settingsVersion} + 1` })
+				.where(eq(tenants.id, tenantId))
+				.returning(),
+			auditEntry(c, {
+				tenantId,
+				action: "tenant.updated",
+				target: { type: "tenant", id: tenantId },
+				details: {
+					before: Object.fromEntries(Object.keys(changed).map((k) => [k, before[camel[k as keyof typeof camel]]])),
+					after: changed,
+				},
+			}),
+		]);
+		if (!updated) throw new ApiError({ code: "NOT_FOUND", message: "Tenant not found." });
+		row = updated;
+	}
 	try {
 		await tenantStub(c.env, tenantId).configure({
 			tenantId: row.id,

@@ -23,7 +23,7 @@ export const patchTenant = createRoute({
 	path: "/tenant",
 	summary: "Change name, rate limit or retention (owner or admin)",
 	security: [{ Bearer: [] }],
-	middleware: [requireUser("owner", "admin"), jsonBody] as const,
+	middleware: [requireUser("admin"), jsonBody] as const,
 	request: { body: { required: true, content: jsonContent(TenantPatchSchema) } },
 	responses: {
 		200: { description: "The updated tenant", content: jsonContent(TenantSchema) },

@@ -139,7 +139,7 @@ describe("POST /ingestion/events: bad input", () => {
 		const other = await registerTenant();
 		const id = `before-revoke-${crypto.randomUUID()}`;
 		expect((await ingest(other, { ...apiCall, event_id: id })).status).toBe(202);
-		expect(await tenantObject(other.tenant.id).revokeKey(other.api_key.id)).toBe(true);
+		expect(await tenantObject(other.tenant.id).revokeKey(other.tenant.id, other.api_key.id)).toBe(true);
 		await expectError(await ingest(other, apiCall), 401, "UNAUTHORIZED");
 		await flush(other.tenant.id);
 		expect(await countEvents(other.tenant.id)).toBe(1);

@@ -1,15 +1,15 @@
 import { eq } from "drizzle-orm";
 import { db, isUniqueViolation } from "../../db/client";
-import { apiKeys, tenants, users } from "../../db/schema";
+import { apiKeys, sessions, tenants, users } from "../../db/schema";
+import { newSession, sessionTokens } from "../../auth/sessions";
 import { generateApiKey } from "../../lib/api-key";
 import { tenantStub } from "../../lib/auth";
 import { hashPassword, newId } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
-import { issueTokens } from "../../lib/jwt";
 import { log } from "../../lib/log";
 import type { AppRouteHandler } from "../../lib/types";
 import { presentTenant } from "../tenant/tenant.schemas";
-import type { registerTenant } from "./auth.routes";
+import type { registerTenant } from "./register.routes";
 import { presentUser } from "./auth.schemas";
 
 const slugTaken = () => new ApiError({ code: "CONFLICT", message: "That tenant slug is already taken." });
@@ -39,12 +39,14 @@ export const registerTenantHandler: AppRouteHandler<typeof registerTenant> = asy
 		createdAt: now,
 	};
 	const keyName = "Default key";
+	const session = newSession({ id: user.id, tenantId, role: "owner" }, now, c.req.header("user-agent"));
 	let rows;
 	try {
 		rows = await d.batch([
 			d.insert(tenants).values(tenant).returning(),
 			d.insert(users).values(user).returning(),
 			d.insert(apiKeys).values({ id: key.id, tenantId, name: keyName, prefix: key.prefix, keyHash: key.hash, createdAt: now }),
+			d.insert(sessions).values(session),
 		]);
 	} catch (err) {
 		if (isUniqueViolation(err, "tenants.slug")) throw slugTaken();
@@ -71,7 +73,7 @@ export const registerTenantHandler: AppRouteHandler<typeof registerTenant> = asy
 			error: String(err),
 		});
 	}
-	const tokens = await issueTokens(c.env, { id: user.id, tenantId, role: "owner" });
+	const tokens = await sessionTokens(c.env, { id: user.id, tenantId, role: "owner" }, session);
 	return c.json(
 		{
 			tenant: presentTenant(tenantRow!),

@@ -1,0 +1,120 @@
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import { db } from "../db/client";
+import { sessions, users } from "../db/schema";
+import { newId } from "../lib/crypto";
+import { REFRESH_TTL_SECONDS, type Role, type TokenPair, issueTokens, verifyRefreshToken } from "../lib/jwt";
+import { log } from "../lib/log";
+
+type SessionUser = { id: string; tenantId: string; role: Role };
+export type NewSession = typeof sessions.$inferInsert;
+
+const REFRESH_TTL_MS = REFRESH_TTL_SECONDS * 1000;
+
+/** A session row for `user`, to insert alone or in the batch of a larger write. */
+export function newSession(user: SessionUser, now: number, userAgent?: string | null): NewSession {
+	return {
+		id: newId(),
+		tenantId: user.tenantId,
+		userId: user.id,
+		refreshJti: newId(),
+		createdAt: now,
+		lastUsedAt: now,
+		expiresAt: now + REFRESH_TTL_MS,
+		userAgent: userAgent?.slice(0, 256) ?? null,
+	};
+}
+
+/** The token pair of a session row just written. */
+export function sessionTokens(env: Env, user: SessionUser, session: NewSession): Promise<TokenPair> {
+	return issueTokens(env, user, session.id, session.refreshJti).then(strip);
+}
+
+const strip = ({ access_token, refresh_token, token_type, expires_in }: TokenPair): TokenPair => ({
+	access_token,
+	refresh_token,
+	token_type,
+	expires_in,
+});
+
+export type Rotated =
+	| { ok: true; tokens: TokenPair }
+	/** `reuse` names the session revoked because an old token came back. */
+	| { ok: false; reuse: { tenantId: string; userId: string; sessionId: string } | null };
+
+/**
+ * Exchanges a refresh token for a new pair. The swap is one compare-and-set
+ * on the session row (the presented jti must still be the current one), so
+ * of two concurrent uses of one token exactly one wins. A token that lost,
+ * or was already used, is reuse: the whole family is revoked, since either
+ * the client or someone holding a copy is replaying it.
+ */
+export async function rotateRefreshToken(env: Env, token: string, now = Date.now()): Promise<Rotated> {
+	const claims = await verifyRefreshToken(env, token);
+	if (!claims) return { ok: false, reuse: null };
+	const d = db(env);
+	const user = await d
+		.select({ role: users.role, isActive: users.isActive })
+		.from(users)
+		.where(and(eq(users.id, claims.sub), eq(users.tenantId, claims.tid)))
+		.get();
+	if (!user?.isActive) return { ok: false, reuse: null };
+	const nextJti = newId();
+	const swapped = await d
+		.update(sessions)
+		.set({ refreshJti: nextJti, lastUsedAt: now, expiresAt: now + REFRESH_TTL_MS })
+		.where(
+			and(
+				eq(sessions.id, claims.fam),
+				eq(sessions.tenantId, claims.tid),
+				eq(sessions.userId, claims.sub),
+				eq(sessions.refreshJti, claims.jti),
+				isNull(sessions.revokedAt),
+				sql`${sessions.expiresAt} > ${now}`,
+			),
+		)
+		.returning({ id: sessions.id })
+		.get();
+	if (!swapped) {
+		const revoked = await d
+			.update(sessions)
+			.set({ revokedAt: now, revokedReason: "refresh_reuse" })
+			.where(and(eq(sessions.id, claims.fam), eq(sessions.tenantId, claims.tid), isNull(sessions.revokedAt)))
+			.returning({ id: sessions.id })
+			.get();
+		if (!revoked) return { ok: false, reuse: null };
+		log("warn", "refresh token reused; session revoked", { tenant_id: claims.tid, session_id: claims.fam });
+		return { ok: false, reuse: { tenantId: claims.tid, userId: claims.sub, sessionId: claims.fam } };
+	}
+	const pair = await issueTokens(env, { id: claims.sub, tenantId: claims.tid, role: user.role }, claims.fam, nextJti);
+	return { ok: true, tokens: strip(pair) };
+}
+
+/** Ends one session of a user (logout); its access tokens stop working at once. */
+export function revokeSession(env: Env, tenantId: string, userId: string, sessionId: string, reason: string) {
+	return db(env)
+		.update(sessions)
+		.set({ revokedAt: Date.now(), revokedReason: reason })
+		.where(
+			and(
+				eq(sessions.id, sessionId),
+				eq(sessions.tenantId, tenantId),
+				eq(sessions.userId, userId),
+				isNull(sessions.revokedAt),
+			),
+		);
+}
+
+/** Ends every session of a user but `keep` (password change, reset, deactivation): a query for a batch. */
+export function revokeUserSessions(env: Env, tenantId: string, userId: string, reason: string, keep?: string) {
+	return db(env)
+		.update(sessions)
+		.set({ revokedAt: Date.now(), revokedReason: reason })
+		.where(
+			and(
+				eq(sessions.tenantId, tenantId),
+				eq(sessions.userId, userId),
+				isNull(sessions.revokedAt),
+				keep ? ne(sessions.id, keep) : undefined,
+			),
+		);
+}

@@ -1,0 +1,103 @@
+import type { Context } from "hono";
+import { and, eq } from "drizzle-orm";
+import { auditEntry } from "../../audit/audit";
+import { attemptKey, clearFailures } from "../../auth/lockout";
+import { RESET_TTL_MS, claimResetToken, invalidateResetTokens, newResetToken, recentlyRequested } from "../../auth/password-reset";
+import { revokeUserSessions } from "../../auth/sessions";
+import { db } from "../../db/client";
+import { passwordResets, tenants, users } from "../../db/schema";
+import { sendEmail } from "../../email/send";
+import { hashPassword } from "../../lib/crypto";
+import { unauthorized } from "../../lib/errors";
+import { log } from "../../lib/log";
+import type { AppEnv, AppRouteHandler } from "../../lib/types";
+import type { confirmReset, requestReset } from "./password.routes";
+
+/**
+ * Answers 202 at once and does the lookup and the email after the answer,
+ * so neither the status nor the time tells whether the account exists.
+ */
+export const requestResetHandler: AppRouteHandler<typeof requestReset> = async (c) => {
+	const { tenant, email } = c.req.valid("json");
+	const base = (c.env.APP_URL || new URL(c.req.url).origin).replace(/\/+$/, "");
+	c.executionCtx.waitUntil(
+		emailResetLink(c, tenant, email, base).catch((err) =>
+			log("error", "password reset email failed", { request_id: c.get("requestId"), error: String(err) }),
+		),
+	);
+	return c.json({ message: "If that account exists, an email with a reset link is on its way." }, 202);
+};
+
+async function emailResetLink(c: Context<AppEnv>, slug: string, email: string, base: string): Promise<void> {
+	const now = Date.now();
+	const d = db(c.env);
+	const found = await d
+		.select({ user: users, tenantName: tenants.name })
+		.from(users)
+		.innerJoin(tenants, eq(tenants.id, users.tenantId))
+		.where(and(eq(tenants.slug, slug), eq(users.email, email)))
+		.get();
+	if (!found?.user.isActive || (await recentlyRequested(c.env, found.user.id, now))) return;
+	const { user, tenantName } = found;
+	const { token, row } = await newResetToken(user, now);
+	await d.batch([
+		d.insert(passwordResets).values(row),
+		auditEntry(c, {
+			tenantId: user.tenantId,
+			action: "auth.password_reset.requested",
+			actor: { type: "anonymous", email },
+			target: { type: "user", id: user.id },
+		}),
+	]);
+	const link = `${base}/dashboard/reset-password?token=${encodeURIComponent(token)}`;
+	const minutes = RESET_TTL_MS / 60_000;
+	await sendEmail(c.env, {
+		to: [user.email],
+		subject: "Reset your PulseStream password",
+		text:
+			`Someone asked to reset the password of ${user.email} in ${tenantName} (${slug}).\n\n` +
+			`Set a new password here (the link works once, for ${minutes} minutes):\n${link}\n\n` +
+			"If it was not you, ignore this email; your password stays as it is.",
+		html:
+			`<p>Someone asked to reset the password of <b>${escapeHtml(user.email)}</b> in ${escapeHtml(tenantName)}.</p>` +
+			`<p><a href="${escapeHtml(link)}">Set a new password</a> (the link works once, for ${minutes} minutes).</p>` +
+			"<p>If it was not you, ignore this email; your password stays as it is.</p>",
+	});
+}
+
+const escapeHtml = (s: string) =>
+	s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+
+/**
+ * Uses the token up (once, within the hour), sets the password, ends every
+ * session of the user, voids other reset links and lifts a lockout.
+ */
+export const confirmResetHandler: AppRouteHandler<typeof confirmReset> = async (c) => {
+	const { token, new_password } = c.req.valid("json");
+	const now = Date.now();
+	const invalid = () => unauthorized("The reset token is invalid, expired or already used.");
+	const claimed = await claimResetToken(c.env, token, now);
+	if (!claimed) throw invalid();
+	const d = db(c.env);
+	const user = await d
+		.select({ email: users.email, isActive: users.isActive, slug: tenants.slug })
+		.from(users)
+		.innerJoin(tenants, eq(tenants.id, users.tenantId))
+		.where(and(eq(users.id, claimed.userId), eq(users.tenantId, claimed.tenantId)))
+		.get();
+	if (!user?.isActive) throw invalid();
+	const hash = await hashPassword(new_password);
+	await d.batch([
+		d.update(users).set({ passwordHash: hash, updatedAt: now }).where(eq(users.id, claimed.userId)),
+		revokeUserSessions(c.env, claimed.tenantId, claimed.userId, "password_reset"),
+		invalidateResetTokens(c.env, claimed.userId, now),
+		clearFailures(c.env, attemptKey(user.slug, user.email)),
+		auditEntry(c, {
+			tenantId: claimed.tenantId,
+			action: "auth.password_reset.completed",
+			actor: { type: "user", id: claimed.userId, email: user.email },
+			target: { type: "user", id: claimed.userId },
+		}),
+	]);
+	return c.body(null, 204);
+};

@@ -1,0 +1,95 @@
+import { and, eq } from "drizzle-orm";
+import { auditEntry } from "../../audit/audit";
+import { assertNotLocked, attemptKey, attemptQuery, clearFailures, recordFailure } from "../../auth/lockout";
+import { revokeUserSessions } from "../../auth/sessions";
+import { db } from "../../db/client";
+import { tenants, users } from "../../db/schema";
+import { hashPassword, verifyPassword } from "../../lib/crypto";
+import { ApiError } from "../../lib/errors";
+import type { AppRouteHandler, UserPrincipal } from "../../lib/types";
+import { presentUser } from "./auth.schemas";
+import { invalidateResetTokens } from "../../auth/password-reset";
+import type { changePassword, getProfile, patchProfile } from "./profile.routes";
+
+async function loadSelf(env: Env, user: UserPrincipal) {
+	const row = await db(env)
+		.select()
+		.from(users)
+		.where(and(eq(users.id, user.userId), eq(users.tenantId, user.tenantId)))
+		.get();
+	// requireUser has just seen this user active; only a race can land here.
+	if (!row) throw new ApiError({ code: "NOT_FOUND", message: "User not found." });
+	return row;
+}
+
+export const getProfileHandler: AppRouteHandler<typeof getProfile> = async (c) => {
+	return c.json(presentUser(await loadSelf(c.env, c.get("user"))), 200);
+};
+
+export const patchProfileHandler: AppRouteHandler<typeof patchProfile> = async (c) => {
+	const user = c.get("user");
+	const patch = c.req.valid("json");
+	if (patch.full_name === undefined) return c.json(presentUser(await loadSelf(c.env, user)), 200);
+	const fullName = patch.full_name || null;
+	const d = db(c.env);
+	const [[row]] = await d.batch([
+		d
+			.update(users)
+			.set({ fullName, updatedAt: Date.now() })
+			.where(and(eq(users.id, user.userId), eq(users.tenantId, user.tenantId)))
+			.returning(),
+		auditEntry(c, {
+			tenantId: user.tenantId,
+			action: "user.updated",
+			target: { type: "user", id: user.userId },
+			details: { full_name: fullName },
+		}),
+	]);
+	if (!row) throw new ApiError({ code: "NOT_FOUND", message: "User not found." });
+	return c.json(presentUser(row), 200);
+};
+
+/**
+ * Checks the current password under the same lockout as sign-in (keyed by
+ * tenant slug and email), then swaps the hash, signs out every other session
+ * and voids outstanding reset links, in one batch.
+ */
+export const changePasswordHandler: AppRouteHandler<typeof changePassword> = async (c) => {
+	const user = c.get("user");
+	const { current_password, new_password } = c.req.valid("json");
+	const now = Date.now();
+	const d = db(c.env);
+	const self = await d
+		.select({ hash: users.passwordHash, slug: tenants.slug })
+		.from(users)
+		.innerJoin(tenants, eq(tenants.id, users.tenantId))
+		.where(and(eq(users.id, user.userId), eq(users.tenantId, user.tenantId)))
+		.get();
+	if (!self) throw new ApiError({ code: "NOT_FOUND", message: "User not found." });
+	const key = attemptKey(self.slug, user.email);
+	assertNotLocked(await attemptQuery(c.env, key).get(), now);
+	if (!(await verifyPassword(current_password, self.hash))) {
+		await recordFailure(c.env, key, now).run();
+		throw new ApiError({
+			code: "VALIDATION_ERROR",
+			message: "The current password is not correct.",
+			details: [{ path: "current_password", message: "is not correct" }],
+		});
+	}
+	if (current_password === new_password) {
+		throw new ApiError({
+			code: "VALIDATION_ERROR",
+			message: "The new password must differ from the current one.",
+			details: [{ path: "new_password", message: "must differ from the current password" }],
+		});
+	}
+	const hash = await hashPassword(new_password);
+	await d.batch([
+		d.update(users).set({ passwordHash: hash, updatedAt: now }).where(eq(users.id, user.userId)),
+		revokeUserSessions(c.env, user.tenantId, user.userId, "password_changed", user.sessionId),
+		invalidateResetTokens(c.env, user.userId, now),
+		clearFailures(c.env, key),
+		auditEntry(c, { tenantId: user.tenantId, action: "auth.password.changed", target: { type: "user", id: user.userId } }),
+	]);
+	return c.body(null, 204);
+};

@@ -1,0 +1,118 @@
+import { and, eq } from "drizzle-orm";
+import { auditEntry } from "../../audit/audit";
+import { assertNotLocked, attemptKey, attemptQuery, clearFailures, recordFailure } from "../../auth/lockout";
+import { newSession, revokeSession, rotateRefreshToken, sessionTokens } from "../../auth/sessions";
+import { db } from "../../db/client";
+import { sessions, tenants, users } from "../../db/schema";
+import { DUMMY_PASSWORD_HASH, verifyPassword } from "../../lib/crypto";
+import { unauthorized } from "../../lib/errors";
+import { verifyRefreshToken } from "../../lib/jwt";
+import type { AppRouteHandler } from "../../lib/types";
+import { presentUser } from "./auth.schemas";
+import type { login, logout, refresh } from "./session.routes";
+
+const WRONG_CREDENTIALS = "The tenant, email or password is incorrect.";
+
+/**
+ * Signs in. The lock, the tenant and the user are read concurrently; the
+ * password is always verified, against a dummy hash when there is no such
+ * user, so every failure costs the same time and says the same thing. The
+ * lock is keyed by what was typed, so it behaves the same for accounts that
+ * do not exist.
+ */
+export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
+	const { tenant: slug, email, password } = c.req.valid("json");
+	const now = Date.now();
+	const key = attemptKey(slug, email);
+	const d = db(c.env);
+	const [attempt, found] = await Promise.all([
+		attemptQuery(c.env, key).get(),
+		d
+			.select({ tenantId: tenants.id, user: users })
+			.from(tenants)
+			.leftJoin(users, and(eq(users.tenantId, tenants.id), eq(users.email, email)))
+			.where(eq(tenants.slug, slug))
+			.get(),
+	]);
+	assertNotLocked(attempt, now);
+	const user = found?.user ?? null;
+	const passwordOk = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+	if (!user || !user.isActive || !passwordOk) {
+		const reason = !user ? "unknown_email" : !user.isActive ? "deactivated" : "wrong_password";
+		await d.batch([
+			recordFailure(c.env, key, now),
+			...(found
+				? [
+						auditEntry(c, {
+							tenantId: found.tenantId,
+							action: "auth.login.failed",
+							actor: { type: "anonymous", email },
+							...(user && { target: { type: "user" as const, id: user.id } }),
+							details: { email, reason },
+						}),
+					]
+				: []),
+		]);
+		throw unauthorized(WRONG_CREDENTIALS);
+	}
+	const session = newSession(user, now, c.req.header("user-agent"));
+	await d.batch([
+		d.insert(sessions).values(session),
+		clearFailures(c.env, key),
+		auditEntry(c, {
+			tenantId: user.tenantId,
+			action: "auth.login.succeeded",
+			actor: { type: "user", id: user.id, email: user.email },
+			target: { type: "user", id: user.id },
+			details: { session_id: session.id },
+		}),
+	]);
+	const tokens = await sessionTokens(c.env, user, session);
+	return c.json({ ...tokens, user: presentUser(user) }, 200);
+};
+
+export const refreshHandler: AppRouteHandler<typeof refresh> = async (c) => {
+	const { refresh_token } = c.req.valid("json");
+	const result = await rotateRefreshToken(c.env, refresh_token);
+	if (!result.ok) {
+		if (result.reuse) {
+			await auditEntry(c, {
+				tenantId: result.reuse.tenantId,
+				action: "auth.refresh_reuse_detected",
+				actor: { type: "anonymous" },
+				target: { type: "user", id: result.reuse.userId },
+				details: { session_id: result.reuse.sessionId },
+			}).run();
+		}
+		throw unauthorized("The refresh token is invalid, expired or already used.");
+	}
+	return c.json(result.tokens, 200);
+};
+
+/**
+ * Ends the session a refresh token belongs to, or, without one, the session
+ * of the access token. A refresh token of somebody else is a 401.
+ */
+export const logoutHandler: AppRouteHandler<typeof logout> = async (c) => {
+	const user = c.get("user");
+	const body = c.req.valid("json") as { refresh_token?: string } | undefined;
+	let sessionId = user.sessionId;
+	if (body?.refresh_token) {
+		const claims = await verifyRefreshToken(c.env, body.refresh_token);
+		if (!claims || claims.sub !== user.userId || claims.tid !== user.tenantId) {
+			throw unauthorized("The refresh token is invalid, expired, or not yours.");
+		}
+		sessionId = claims.fam;
+	}
+	const d = db(c.env);
+	await d.batch([
+		revokeSession(c.env, user.tenantId, user.userId, sessionId, "logout"),
+		auditEntry(c, {
+			tenantId: user.tenantId,
+			action: "auth.logout",
+			target: { type: "user", id: user.userId },
+			details: { session_id: sessionId },
+		}),
+	]);
+	return c.body(null, 204);
+};
