@@ -49,7 +49,14 @@ export function createApp() {
 		let apiError: ApiError;
 		if (err instanceof ApiError) apiError = err;
 		else if (err instanceof HTTPException && err.status < 500) {
-			const code: ErrorCode = err.status === 400 ? "INVALID_JSON" : err.status === 413 ? "PAYLOAD_TOO_LARGE" : "VALIDATION_ERROR";
+			const code: ErrorCode =
+				err.status === 400
+					? "INVALID_JSON"
+					: err.status === 413
+						? "PAYLOAD_TOO_LARGE"
+						: err.status === 415
+							? "UNSUPPORTED_MEDIA_TYPE"
+							: "VALIDATION_ERROR";
 			apiError = new ApiError({ code, message: err.message });
 		} else {
 			// Unknown failures are logged whole and answered without detail.

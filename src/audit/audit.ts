@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { sql } from "drizzle-orm";
 import { db } from "../db/client";
 import { auditLog } from "../db/schema";
 import { newId } from "../lib/crypto";
@@ -28,6 +29,27 @@ export type AuditInput = {
 	actor?: { type: "user" | "anonymous"; id?: string | null; email?: string | null };
 };
 
+function auditRow(c: Context<AppEnv>, input: AuditInput) {
+	const principal = c.get("principal");
+	const user = principal?.kind === "user" ? principal : undefined;
+	const actor = input.actor ?? (user ? { type: "user" as const, id: user.userId, email: user.email } : { type: "anonymous" as const });
+	return {
+		id: newId(),
+		tenantId: input.tenantId,
+		at: Date.now(),
+		actorType: actor.type,
+		actorId: actor.id ?? null,
+		actorEmail: actor.email ?? null,
+		action: input.action,
+		targetType: input.target?.type ?? null,
+		targetId: input.target?.id ?? null,
+		details: input.details ?? null,
+		ip: c.req.header("cf-connecting-ip") ?? null,
+		userAgent: c.req.header("user-agent")?.slice(0, 256) ?? null,
+		requestId: c.get("requestId"),
+	};
+}
+
 /**
  * An audit row for this request: the signed-in user (or the given actor),
  * the client's address and agent, and the request id that ties the row to
@@ -35,24 +57,22 @@ export type AuditInput = {
  * D1 batch as the change it records: both land, or neither.
  */
 export function auditEntry(c: Context<AppEnv>, input: AuditInput) {
-	const principal = c.get("principal");
-	const user = principal?.kind === "user" ? principal : undefined;
-	const actor = input.actor ?? (user ? { type: "user" as const, id: user.userId, email: user.email } : { type: "anonymous" as const });
+	return db(c.env).insert(auditLog).values(auditRow(c, input));
+}
+
+/**
+ * The same row, inserted only when the statement just before it in the batch
+ * changed a row (SQLite's `changes()`): for guarded updates, whose audit
+ * must exist exactly when the change does.
+ */
+export function auditIfChanged(c: Context<AppEnv>, input: AuditInput) {
+	const r = auditRow(c, input);
+	// Values in the table's column order (an INSERT ... SELECT fills every column).
 	return db(c.env)
 		.insert(auditLog)
-		.values({
-			id: newId(),
-			tenantId: input.tenantId,
-			at: Date.now(),
-			actorType: actor.type,
-			actorId: actor.id ?? null,
-			actorEmail: actor.email ?? null,
-			action: input.action,
-			targetType: input.target?.type ?? null,
-			targetId: input.target?.id ?? null,
-			details: input.details ?? null,
-			ip: c.req.header("cf-connecting-ip") ?? null,
-			userAgent: c.req.header("user-agent")?.slice(0, 256) ?? null,
-			requestId: c.get("requestId"),
-		});
+		.select(
+			sql`SELECT ${r.id}, ${r.tenantId}, ${r.at}, ${r.actorType}, ${r.actorId}, ${r.actorEmail}, ${r.action},
+				${r.targetType}, ${r.targetId}, ${r.details === null ? null : JSON.stringify(r.details)}, ${r.ip},
+				${r.userAgent}, ${r.requestId} WHERE changes() > 0`,
+		);
 }

@@ -14,14 +14,30 @@ export const LOCK_MS = 15 * 60 * 1000;
  */
 export const attemptKey = (slug: string, email: string) => `${slug}\n${email}`;
 
-/** The query reading an attempt row, to run in the batch of a sign-in lookup. */
-export function attemptQuery(env: Env, key: string) {
-	return db(env).select().from(loginAttempts).where(sql`${loginAttempts.key} = ${key}`);
-}
-
-/** 429 ACCOUNT_LOCKED with Retry-After while the lock of that row runs. */
-export function assertNotLocked(row: { lockedUntil: number | null } | undefined, now: number): void {
-	if (row?.lockedUntil && row.lockedUntil > now) {
+/**
+ * Counts an attempt before its password is checked, in one atomic statement,
+ * and refuses it with 429 ACCOUNT_LOCKED (and Retry-After) when five earlier
+ * attempts in a row failed. Counting first is what makes the limit hold under
+ * concurrency: of N guesses sent at once, only the first five are checked.
+ * A success calls `clearAttempts`; a failure leaves the count where it is.
+ * A run restarts after an expired lock or a quiet window of 15 minutes.
+ */
+export async function beginAttempt(env: Env, key: string, now: number): Promise<void> {
+	const stale = sql`(${loginAttempts.lockedUntil} IS NOT NULL AND ${loginAttempts.lockedUntil} <= ${now}) OR ${loginAttempts.updatedAt} <= ${now - LOCK_MS}`;
+	const row = await db(env)
+		.insert(loginAttempts)
+		.values({ key, failures: 1, lockedUntil: null, updatedAt: now })
+		.onConflictDoUpdate({
+			target: loginAttempts.key,
+			set: {
+				failures: sql`CASE WHEN ${stale} THEN 1 ELSE ${loginAttempts.failures} + 1 END`,
+				lockedUntil: sql`CASE WHEN ${stale} THEN NULL WHEN ${loginAttempts.failures} + 1 >= ${MAX_FAILURES} THEN coalesce(${loginAttempts.lockedUntil}, ${now + LOCK_MS}) ELSE ${loginAttempts.lockedUntil} END`,
+				updatedAt: now,
+			},
+		})
+		.returning()
+		.get();
+	if (row && row.failures > MAX_FAILURES && row.lockedUntil && row.lockedUntil > now) {
 		const seconds = Math.max(1, Math.ceil((row.lockedUntil - now) / 1000));
 		throw new ApiError({
 			code: "ACCOUNT_LOCKED",
@@ -31,26 +47,7 @@ export function assertNotLocked(row: { lockedUntil: number | null } | undefined,
 	}
 }
 
-/**
- * Counts one failure, atomically in one statement (a query for a batch). A run restarts after an
- * expired lock or a quiet window; the fifth failure in a row sets the lock.
- */
-export function recordFailure(env: Env, key: string, now: number) {
-	const stale = sql`(${loginAttempts.lockedUntil} IS NOT NULL AND ${loginAttempts.lockedUntil} <= ${now}) OR ${loginAttempts.updatedAt} <= ${now - LOCK_MS}`;
-	return db(env)
-		.insert(loginAttempts)
-		.values({ key, failures: 1, lockedUntil: null, updatedAt: now })
-		.onConflictDoUpdate({
-			target: loginAttempts.key,
-			set: {
-				failures: sql`CASE WHEN ${stale} THEN 1 ELSE ${loginAttempts.failures} + 1 END`,
-				lockedUntil: sql`CASE WHEN ${stale} THEN NULL WHEN ${loginAttempts.failures} + 1 >= ${MAX_FAILURES} THEN ${now + LOCK_MS} ELSE ${loginAttempts.lockedUntil} END`,
-				updatedAt: now,
-			},
-		});
-}
-
-/** A success ends the run of failures. */
-export function clearFailures(env: Env, key: string) {
+/** A success ends the run of failures (a query for a batch). */
+export function clearAttempts(env: Env, key: string) {
 	return db(env).delete(loginAttempts).where(sql`${loginAttempts.key} = ${key}`);
 }

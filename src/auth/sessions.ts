@@ -9,6 +9,8 @@ type SessionUser = { id: string; tenantId: string; role: Role };
 export type NewSession = typeof sessions.$inferInsert;
 
 const REFRESH_TTL_MS = REFRESH_TTL_SECONDS * 1000;
+/** However often it is refreshed, a session ends this long after sign-in. */
+export const SESSION_MAX_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** A session row for `user`, to insert alone or in the batch of a larger write. */
 export function newSession(user: SessionUser, now: number, userAgent?: string | null): NewSession {
@@ -70,15 +72,25 @@ export async function rotateRefreshToken(env: Env, token: string, now = Date.now
 				eq(sessions.refreshJti, claims.jti),
 				isNull(sessions.revokedAt),
 				sql`${sessions.expiresAt} > ${now}`,
+				sql`${sessions.createdAt} > ${now - SESSION_MAX_MS}`,
 			),
 		)
 		.returning({ id: sessions.id })
 		.get();
 	if (!swapped) {
+		// Reuse is an older token of a live session; an expired or revoked one is just refused.
 		const revoked = await d
 			.update(sessions)
 			.set({ revokedAt: now, revokedReason: "refresh_reuse" })
-			.where(and(eq(sessions.id, claims.fam), eq(sessions.tenantId, claims.tid), isNull(sessions.revokedAt)))
+			.where(
+				and(
+					eq(sessions.id, claims.fam),
+					eq(sessions.tenantId, claims.tid),
+					ne(sessions.refreshJti, claims.jti),
+					isNull(sessions.revokedAt),
+					sql`${sessions.expiresAt} > ${now}`,
+				),
+			)
 			.returning({ id: sessions.id })
 			.get();
 		if (!revoked) return { ok: false, reuse: null };
@@ -104,8 +116,19 @@ export function revokeSession(env: Env, tenantId: string, userId: string, sessio
 		);
 }
 
-/** Ends every session of a user but `keep` (password change, reset, deactivation): a query for a batch. */
-export function revokeUserSessions(env: Env, tenantId: string, userId: string, reason: string, keep?: string) {
+/**
+ * Ends every session of a user (password change or reset, deactivation): a
+ * query for a batch. `keep` spares the caller's own session; `ifDeactivated`
+ * applies it only when the user is inactive by then, for a batch whose
+ * deactivation is guarded and may not apply.
+ */
+export function revokeUserSessions(
+	env: Env,
+	tenantId: string,
+	userId: string,
+	reason: string,
+	opts: { keep?: string; ifDeactivated?: boolean } = {},
+) {
 	return db(env)
 		.update(sessions)
 		.set({ revokedAt: Date.now(), revokedReason: reason })
@@ -114,7 +137,10 @@ export function revokeUserSessions(env: Env, tenantId: string, userId: string, r
 				eq(sessions.tenantId, tenantId),
 				eq(sessions.userId, userId),
 				isNull(sessions.revokedAt),
-				keep ? ne(sessions.id, keep) : undefined,
+				opts.keep ? ne(sessions.id, opts.keep) : undefined,
+				opts.ifDeactivated
+					? sql`exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.isActive} = 0)`
+					: undefined,
 			),
 		);
 }

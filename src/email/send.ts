@@ -17,11 +17,14 @@ export async function sendEmail(env: Env, email: Email): Promise<void> {
 		log("warn", "email not sent: EMAIL_API_URL is not set, so here it is in the log", { email: { from, ...email } });
 		return;
 	}
+	if (!env.EMAIL_API_KEY) {
+		throw new Error("EMAIL_API_URL is set but EMAIL_API_KEY is not; set it with `wrangler secret put EMAIL_API_KEY`");
+	}
 	const res = await fetch(env.EMAIL_API_URL, {
 		method: "POST",
 		headers: {
 			"Content-Type": "application/json",
-			...(env.EMAIL_API_KEY ? { Authorization: `Bearer ${env.EMAIL_API_KEY}` } : {}),
+			Authorization: `Bearer ${env.EMAIL_API_KEY}`,
 		},
 		body: JSON.stringify({ from, ...email }),
 		signal: AbortSignal.timeout(TIMEOUT_MS),

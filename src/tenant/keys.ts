@@ -22,7 +22,10 @@ export class Keys {
 		return key && key.revokedAt === null ? key : null;
 	}
 
+	/** Adds or updates a key. A revocation is never undone, whatever a late or stale copy says. */
 	put(key: KeyRecord): void {
+		const known = this.byHash.get(key.hash);
+		if (known?.revokedAt != null) key = { ...key, revokedAt: known.revokedAt };
 		this.sql.exec(
 			"INSERT OR REPLACE INTO api_keys (id, key_hash, revoked_at) VALUES (?, ?, ?)",
 			key.id,

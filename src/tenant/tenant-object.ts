@@ -3,6 +3,7 @@ import { EVENT_TYPES } from "../db/schema";
 import { log } from "../lib/log";
 import { Counters, byType, minuteOf } from "./counters";
 import { Dedupe } from "./dedupe";
+import { KeyUse } from "./key-use";
 import { Keys } from "./keys";
 import { isMigrated, migrate } from "./migrations";
 import { Outbox } from "./outbox";
@@ -21,8 +22,6 @@ const ISOLATE_AFTER_FAILURES = 3;
 const PARK_AFTER_ISOLATED_FAILURES = 3;
 /** Parked rows are given back to the outbox for another try after this long. */
 const PARKED_RETRY_MS = 60 * 60 * 1000;
-/** api_keys.last_used_at in D1 is written at most this often per tenant. */
-const KEY_USE_SYNC_MS = 60_000;
 
 export type TenantStats = {
 	total_events: number;
@@ -61,7 +60,7 @@ const EMPTY_STATS: TenantStats = {
 	parked_events: 0,
 };
 
-type Modules = { keys: Keys; counters: Counters; dedupe: Dedupe; outbox: Outbox };
+type Modules = { keys: Keys; keyUse: KeyUse; counters: Counters; dedupe: Dedupe; outbox: Outbox };
 
 /**
  * One object per tenant: the single writer that serializes rate limiting,
@@ -77,11 +76,8 @@ export class TenantObject extends DurableObject<Env> {
 	private m: Modules | null = null;
 	/** When the alarm is due (null: none set). An alarm that is running counts as set until it ends. */
 	private alarmAt: number | null = null;
-	/** Last use of each key since this object started (GET /api-keys shows it fresh). */
-	private readonly keyLastUse = new Map<string, number>();
-	/** Uses not yet written to D1, and when D1 was last written. */
-	private readonly keyUseUnsynced = new Map<string, number>();
-	private keyUseSyncedAt = 0;
+	/** While a failed flush backs off, new work must not pull the alarm earlier. */
+	private backoffUntil = 0;
 	private flushFailures = 0;
 	private isolatedFailures = 0;
 	private unknownUntil = 0;
@@ -96,6 +92,9 @@ export class TenantObject extends DurableObject<Env> {
 			// Events acknowledged before a restart must still reach D1.
 			this.alarmAt = await ctx.storage.getAlarm();
 			if (this.alarmAt === null && this.m!.outbox.size() > 0) this.wakeIn(0);
+			// Key uses saved before a restart still reach D1.
+			const keyUseDue = this.m!.keyUse.dueAt();
+			if (keyUseDue !== null) this.wakeAt(keyUseDue);
 		});
 	}
 
@@ -109,8 +108,9 @@ export class TenantObject extends DurableObject<Env> {
 	 */
 	async configure(settings: TenantSettings, keys: KeyRecord[] = []): Promise<void> {
 		if (!this.settings && keys.length === 0) {
-			await this.loadFromD1(settings.tenantId);
-			if (this.settings) return;
+			// Shares a load already under way (a revocation may be waiting on it).
+			this.unknownUntil = 0;
+			if (await this.loadSettings(settings.tenantId)) return;
 		}
 		this.apply(settings, keys);
 	}
@@ -139,7 +139,7 @@ export class TenantObject extends DurableObject<Env> {
 
 	/** Each key's last use seen by this object (epoch ms), fresher than D1's copy. */
 	async keyUsage(): Promise<Record<string, number>> {
-		return Object.fromEntries(this.keyLastUse);
+		return this.m?.keyUse.usage() ?? {};
 	}
 
 	/** Revokes a key; the next request that presents it is refused. */
@@ -278,6 +278,7 @@ export class TenantObject extends DurableObject<Env> {
 				// keep draining while there is a backlog
 			}
 			this.flushFailures = 0;
+			this.backoffUntil = 0;
 		} catch (err) {
 			this.flushFailures++;
 			log("error", "flush to D1 failed; retrying", { tenant_id: tenantId, failures: this.flushFailures, error: String(err) });
@@ -293,10 +294,13 @@ export class TenantObject extends DurableObject<Env> {
 		counters.saveSketch();
 		dedupe.prune(now);
 		counters.prune(now);
-		await this.syncKeyUse(tenantId, now);
+		await this.m.keyUse.sync(this.env.DB, tenantId, now);
 		this.alarmAt = null;
 		if (outbox.size() > 0) this.wakeIn(0);
-		else if (this.keyUseUnsynced.size > 0) this.wakeAt(this.keyUseSyncedAt + KEY_USE_SYNC_MS);
+		else {
+			const keyUseDue = this.m.keyUse.dueAt();
+			if (keyUseDue !== null) this.wakeAt(keyUseDue);
+		}
 	}
 
 	/**
@@ -348,6 +352,7 @@ export class TenantObject extends DurableObject<Env> {
 
 	/** Sets the alarm for `at` unless one is already due sooner (or running). */
 	private wakeAt(at: number): void {
+		at = Math.max(at, this.backoffUntil);
 		if (this.alarmAt !== null && this.alarmAt <= at) return;
 		this.alarmAt = at;
 		void this.ctx.storage.setAlarm(at);
@@ -360,36 +365,14 @@ export class TenantObject extends DurableObject<Env> {
 	/** From inside a running alarm: the next run, whatever was set before. */
 	private rescheduleIn(delayMs: number): void {
 		this.alarmAt = null;
+		this.backoffUntil = Date.now() + delayMs;
 		this.wakeIn(delayMs);
 	}
 
-	/** Notes a key's use; D1 hears of it at the next sync, at most once a minute. */
+	/** Notes a key's use; D1 hears of it with the next flush, or a minute after its last write. */
 	private touchKey(id: string, now: number): void {
-		this.keyLastUse.set(id, now);
-		this.keyUseUnsynced.set(id, now);
-		// With the next flush, or a minute after the last write: never per request.
-		this.wakeAt(Math.max(now + this.flushDelayMs(), this.keyUseSyncedAt + KEY_USE_SYNC_MS));
-	}
-
-	/**
-	 * Writes keys' last use to D1 in one batch, when a minute has passed since
-	 * the last write: a busy producer costs D1 one row update per minute, not
-	 * one per request. A failed write is kept for the next run.
-	 */
-	private async syncKeyUse(tenantId: string, now: number): Promise<void> {
-		if (this.keyUseUnsynced.size === 0 || now < this.keyUseSyncedAt + KEY_USE_SYNC_MS) return;
-		const uses = [...this.keyUseUnsynced];
-		this.keyUseUnsynced.clear();
-		this.keyUseSyncedAt = now;
-		const update = this.env.DB.prepare(
-			"UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ? AND tenant_id = ?",
-		);
-		try {
-			await this.env.DB.batch(uses.map(([id, at]) => update.bind(at, id, tenantId)));
-		} catch (err) {
-			for (const [id, at] of uses) if (!this.keyUseUnsynced.has(id)) this.keyUseUnsynced.set(id, at);
-			log("warn", "could not record API key use in D1; will retry", { tenant_id: tenantId, error: String(err) });
-		}
+		const syncAt = this.m!.keyUse.touch(id, now);
+		this.wakeAt(Math.max(now + this.flushDelayMs(), syncAt));
 	}
 
 	/** Creates this object's tables (once) and its modules. */
@@ -399,6 +382,7 @@ export class TenantObject extends DurableObject<Env> {
 		this.settings = loadSettings(this.sql);
 		this.m = {
 			keys: new Keys(this.sql),
+			keyUse: new KeyUse(this.sql),
 			counters: new Counters(this.sql),
 			dedupe: new Dedupe(this.sql),
 			outbox: new Outbox(this.sql),

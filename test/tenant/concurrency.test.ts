@@ -1,4 +1,4 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Outbox } from "../../src/tenant/outbox";
@@ -132,6 +132,32 @@ describe("the tenant object serializes what must be exact", () => {
 		expect(await countEvents(t.tenant.id)).toBe(2);
 		const stats = await stub.stats(t.tenant.id);
 		expect(stats.parked_events).toBe(1);
+	});
+
+	it("while D1 is down, the flush backs off, and new events do not pull the retry earlier", async () => {
+		const t = await registerTenant();
+		const stub = tenantObject(t.tenant.id);
+		const down = new Proxy(env.DB, {
+			get: () => () => {
+				throw new Error("D1 is unavailable");
+			},
+		});
+		await runInDurableObject(stub, (instance: TenantObject) => {
+			(instance as unknown as { env: Env }).env = { ...env, DB: down };
+		});
+		await ingestBatch(t, [{ event_id: "during-outage-1", event_type: "custom" }]);
+		await runDurableObjectAlarm(stub);
+		const alarmAt = async () => runInDurableObject(stub, (_i: TenantObject, state) => state.storage.getAlarm());
+		const retry = (await alarmAt())!;
+		expect(retry).toBeGreaterThanOrEqual(Date.now() + 4_000);
+		await ingestBatch(t, [{ event_id: "during-outage-2", event_type: "custom" }]);
+		expect(await alarmAt()).toBe(retry);
+		// D1 back: the next run delivers both.
+		await runInDurableObject(stub, (instance: TenantObject) => {
+			(instance as unknown as { env: Env }).env = env;
+		});
+		await flush(t.tenant.id);
+		expect(await countEvents(t.tenant.id)).toBe(2);
 	});
 
 	it("an older settings version arriving late does not undo a newer one", async () => {

@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { auditEntry } from "../../audit/audit";
+import { auditEntry, auditIfChanged } from "../../audit/audit";
 import { db } from "../../db/client";
 import { apiKeys } from "../../db/schema";
 import { generateApiKey } from "../../lib/api-key";
@@ -57,7 +57,15 @@ export const createApiKeyHandler: AppRouteHandler<typeof createApiKey> = async (
 			tenant_id: user.tenantId,
 			error: String(err),
 		});
-		await d.update(apiKeys).set({ revokedAt: Date.now() }).where(eq(apiKeys.id, key.id)).run();
+		await d.batch([
+			d.update(apiKeys).set({ revokedAt: Date.now() }).where(eq(apiKeys.id, key.id)),
+			auditEntry(c, {
+				tenantId: user.tenantId,
+				action: "api_key.revoked",
+				target: { type: "api_key", id: key.id },
+				details: { name, prefix: key.prefix, reason: "activation_failed" },
+			}),
+		]);
 		throw new ApiError({ code: "INTERNAL", message: "The key could not be activated; please try again." });
 	}
 	return c.json(
@@ -82,19 +90,18 @@ export const revokeApiKeyHandler: AppRouteHandler<typeof revokeApiKey> = async (
 		.get();
 	if (!key) throw new ApiError({ code: "NOT_FOUND", message: "No API key with that id." });
 	await tenantStub(c.env, user.tenantId).revokeKey(user.tenantId, id);
-	if (key.revokedAt === null) {
-		await d.batch([
-			d
-				.update(apiKeys)
-				.set({ revokedAt: Date.now() })
-				.where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))),
-			auditEntry(c, {
-				tenantId: user.tenantId,
-				action: "api_key.revoked",
-				target: { type: "api_key", id },
-				details: { name: key.name, prefix: key.prefix },
-			}),
-		]);
-	}
+	await d.batch([
+		d
+			.update(apiKeys)
+			.set({ revokedAt: Date.now() })
+			.where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))),
+		// Recorded once, by whichever DELETE actually revoked it.
+		auditIfChanged(c, {
+			tenantId: user.tenantId,
+			action: "api_key.revoked",
+			target: { type: "api_key", id },
+			details: { name: key.name, prefix: key.prefix },
+		}),
+	]);
 	return c.body(null, 204);
 };

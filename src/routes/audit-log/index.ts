@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { and, desc, eq, like, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { db } from "../../db/client";
 import { auditLog } from "../../db/schema";
 import { requireUser } from "../../lib/auth";
@@ -27,7 +27,12 @@ export const auditLogRoutes = createRouter().openapi(listAuditLog, async (c) => 
 	const q = c.req.valid("query");
 	const where: (SQL | undefined)[] = [eq(auditLog.tenantId, c.get("user").tenantId)];
 	if (q.action) {
-		where.push(q.action.endsWith(".") ? like(auditLog.action, `${q.action.replace(/[%_]/g, "")}%`) : eq(auditLog.action, q.action));
+		// A prefix is compared as text (no LIKE, whose `_` would be a wildcard).
+		where.push(
+			q.action.endsWith(".")
+				? sql`substr(${auditLog.action}, 1, ${q.action.length}) = ${q.action}`
+				: eq(auditLog.action, q.action),
+		);
 	}
 	if (q.actor_id) where.push(eq(auditLog.actorId, q.actor_id));
 	if (q.target_id) where.push(eq(auditLog.targetId, q.target_id));

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { and, eq } from "drizzle-orm";
 import { auditEntry } from "../../audit/audit";
-import { attemptKey, clearFailures } from "../../auth/lockout";
+import { attemptKey, clearAttempts } from "../../auth/lockout";
 import { RESET_TTL_MS, claimResetToken, invalidateResetTokens, newResetToken, recentlyRequested } from "../../auth/password-reset";
 import { revokeUserSessions } from "../../auth/sessions";
 import { db } from "../../db/client";
@@ -91,7 +91,7 @@ export const confirmResetHandler: AppRouteHandler<typeof confirmReset> = async (
 		d.update(users).set({ passwordHash: hash, updatedAt: now }).where(eq(users.id, claimed.userId)),
 		revokeUserSessions(c.env, claimed.tenantId, claimed.userId, "password_reset"),
 		invalidateResetTokens(c.env, claimed.userId, now),
-		clearFailures(c.env, attemptKey(user.slug, user.email)),
+		clearAttempts(c.env, attemptKey(user.slug, user.email)),
 		auditEntry(c, {
 			tenantId: claimed.tenantId,
 			action: "auth.password_reset.completed",

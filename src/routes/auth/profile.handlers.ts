@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { auditEntry } from "../../audit/audit";
-import { assertNotLocked, attemptKey, attemptQuery, clearFailures, recordFailure } from "../../auth/lockout";
+import { attemptKey, beginAttempt, clearAttempts } from "../../auth/lockout";
 import { revokeUserSessions } from "../../auth/sessions";
 import { db } from "../../db/client";
 import { tenants, users } from "../../db/schema";
@@ -57,6 +57,13 @@ export const patchProfileHandler: AppRouteHandler<typeof patchProfile> = async (
 export const changePasswordHandler: AppRouteHandler<typeof changePassword> = async (c) => {
 	const user = c.get("user");
 	const { current_password, new_password } = c.req.valid("json");
+	if (current_password === new_password) {
+		throw new ApiError({
+			code: "VALIDATION_ERROR",
+			message: "The new password must differ from the current one.",
+			details: [{ path: "new_password", message: "must differ from the current password" }],
+		});
+	}
 	const now = Date.now();
 	const d = db(c.env);
 	const self = await d
@@ -67,28 +74,20 @@ export const changePasswordHandler: AppRouteHandler<typeof changePassword> = asy
 		.get();
 	if (!self) throw new ApiError({ code: "NOT_FOUND", message: "User not found." });
 	const key = attemptKey(self.slug, user.email);
-	assertNotLocked(await attemptQuery(c.env, key).get(), now);
+	await beginAttempt(c.env, key, now);
 	if (!(await verifyPassword(current_password, self.hash))) {
-		await recordFailure(c.env, key, now).run();
 		throw new ApiError({
 			code: "VALIDATION_ERROR",
 			message: "The current password is not correct.",
 			details: [{ path: "current_password", message: "is not correct" }],
 		});
 	}
-	if (current_password === new_password) {
-		throw new ApiError({
-			code: "VALIDATION_ERROR",
-			message: "The new password must differ from the current one.",
-			details: [{ path: "new_password", message: "must differ from the current password" }],
-		});
-	}
 	const hash = await hashPassword(new_password);
 	await d.batch([
 		d.update(users).set({ passwordHash: hash, updatedAt: now }).where(eq(users.id, user.userId)),
-		revokeUserSessions(c.env, user.tenantId, user.userId, "password_changed", user.sessionId),
+		revokeUserSessions(c.env, user.tenantId, user.userId, "password_changed", { keep: user.sessionId }),
 		invalidateResetTokens(c.env, user.userId, now),
-		clearFailures(c.env, key),
+		clearAttempts(c.env, key),
 		auditEntry(c, { tenantId: user.tenantId, action: "auth.password.changed", target: { type: "user", id: user.userId } }),
 	]);
 	return c.body(null, 204);

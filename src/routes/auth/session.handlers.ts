@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { auditEntry } from "../../audit/audit";
-import { assertNotLocked, attemptKey, attemptQuery, clearFailures, recordFailure } from "../../auth/lockout";
+import { attemptKey, beginAttempt, clearAttempts } from "../../auth/lockout";
 import { newSession, revokeSession, rotateRefreshToken, sessionTokens } from "../../auth/sessions";
 import { db } from "../../db/client";
 import { sessions, tenants, users } from "../../db/schema";
@@ -14,19 +14,19 @@ import type { login, logout, refresh } from "./session.routes";
 const WRONG_CREDENTIALS = "The tenant, email or password is incorrect.";
 
 /**
- * Signs in. The lock, the tenant and the user are read concurrently; the
- * password is always verified, against a dummy hash when there is no such
- * user, so every failure costs the same time and says the same thing. The
- * lock is keyed by what was typed, so it behaves the same for accounts that
- * do not exist.
+ * Signs in. The attempt is counted (and refused when locked) while the
+ * tenant and user are read; the password is always verified, against a dummy
+ * hash when there is no such user, so every failure costs the same time and
+ * says the same thing. The lock is keyed by what was typed, so it behaves the
+ * same for accounts that do not exist.
  */
 export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
 	const { tenant: slug, email, password } = c.req.valid("json");
 	const now = Date.now();
 	const key = attemptKey(slug, email);
 	const d = db(c.env);
-	const [attempt, found] = await Promise.all([
-		attemptQuery(c.env, key).get(),
+	const [, found] = await Promise.all([
+		beginAttempt(c.env, key, now),
 		d
 			.select({ tenantId: tenants.id, user: users })
 			.from(tenants)
@@ -34,31 +34,25 @@ export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
 			.where(eq(tenants.slug, slug))
 			.get(),
 	]);
-	assertNotLocked(attempt, now);
 	const user = found?.user ?? null;
 	const passwordOk = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
 	if (!user || !user.isActive || !passwordOk) {
 		const reason = !user ? "unknown_email" : !user.isActive ? "deactivated" : "wrong_password";
-		await d.batch([
-			recordFailure(c.env, key, now),
-			...(found
-				? [
-						auditEntry(c, {
-							tenantId: found.tenantId,
-							action: "auth.login.failed",
-							actor: { type: "anonymous", email },
-							...(user && { target: { type: "user" as const, id: user.id } }),
-							details: { email, reason },
-						}),
-					]
-				: []),
-		]);
+		if (found) {
+			await auditEntry(c, {
+				tenantId: found.tenantId,
+				action: "auth.login.failed",
+				actor: { type: "anonymous", email },
+				...(user && { target: { type: "user" as const, id: user.id } }),
+				details: { email, reason },
+			}).run();
+		}
 		throw unauthorized(WRONG_CREDENTIALS);
 	}
 	const session = newSession(user, now, c.req.header("user-agent"));
 	await d.batch([
 		d.insert(sessions).values(session),
-		clearFailures(c.env, key),
+		clearAttempts(c.env, key),
 		auditEntry(c, {
 			tenantId: user.tenantId,
 			action: "auth.login.succeeded",

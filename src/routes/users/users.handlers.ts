@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { and, asc, eq, sql } from "drizzle-orm";
-import { auditEntry } from "../../audit/audit";
+import { auditEntry, auditIfChanged } from "../../audit/audit";
 import { revokeUserSessions } from "../../auth/sessions";
 import { db, isUniqueViolation } from "../../db/client";
 import { type UserRow, users } from "../../db/schema";
@@ -75,7 +75,9 @@ type Change = { role?: Role; isActive?: boolean; fullName?: string | null };
  * Applies a role, name or active change that the caller may make. One guarded
  * UPDATE keeps the rules true under concurrency: it only applies while the
  * target still has the role the permission check saw, and a change that takes
- * away an active owner only applies while another active owner remains.
+ * away an active owner only applies while another active owner remains. Its
+ * audit row and session revocation are in the same batch and apply only if
+ * it did.
  */
 async function changeUser(c: Context<AppEnv>, id: string, change: Change) {
 	const actor = c.get("user");
@@ -88,22 +90,36 @@ async function changeUser(c: Context<AppEnv>, id: string, change: Change) {
 	};
 	if (Object.keys(set).length === 0) return target;
 	const losesOwner = target.role === "owner" && target.isActive && ((set.role && set.role !== "owner") || set.isActive === false);
+	const deactivated = set.isActive === false;
 	const d = db(c.env);
-	const updated = await d
-		.update(users)
-		.set({ ...set, updatedAt: Date.now() })
-		.where(
-			and(
-				eq(users.id, id),
-				eq(users.tenantId, actor.tenantId),
-				eq(users.role, target.role),
-				losesOwner
-					? sql`exists (select 1 from users o where o.tenant_id = ${actor.tenantId} and o.role = 'owner' and o.is_active = 1 and o.id <> ${id})`
-					: undefined,
-			),
-		)
-		.returning()
-		.get();
+	const [[updated]] = await d.batch([
+		d
+			.update(users)
+			.set({ ...set, updatedAt: Date.now() })
+			.where(
+				and(
+					eq(users.id, id),
+					eq(users.tenantId, actor.tenantId),
+					eq(users.role, target.role),
+					losesOwner
+						? sql`exists (select 1 from users o where o.tenant_id = ${actor.tenantId} and o.role = 'owner' and o.is_active = 1 and o.id <> ${id})`
+						: undefined,
+				),
+			)
+			.returning(),
+		auditIfChanged(c, {
+			tenantId: actor.tenantId,
+			action: deactivated ? "user.deactivated" : "user.updated",
+			target: { type: "user", id },
+			details: {
+				email: target.email,
+				before: { role: target.role, is_active: target.isActive, full_name: target.fullName },
+				after: { role: set.role ?? target.role, is_active: set.isActive ?? target.isActive, full_name: set.fullName !== undefined ? set.fullName : target.fullName },
+			},
+		}),
+		// A deactivated user is signed out everywhere at once.
+		...(deactivated ? [revokeUserSessions(c.env, actor.tenantId, id, "deactivated", { ifDeactivated: true })] : []),
+	]);
 	if (!updated) {
 		throw new ApiError({
 			code: "CONFLICT",
@@ -112,21 +128,6 @@ async function changeUser(c: Context<AppEnv>, id: string, change: Change) {
 				: "The user changed meanwhile; read it again and retry.",
 		});
 	}
-	const deactivated = set.isActive === false;
-	await d.batch([
-		auditEntry(c, {
-			tenantId: actor.tenantId,
-			action: deactivated ? "user.deactivated" : "user.updated",
-			target: { type: "user", id },
-			details: {
-				email: target.email,
-				before: { role: target.role, is_active: target.isActive, full_name: target.fullName },
-				after: { role: updated.role, is_active: updated.isActive, full_name: updated.fullName },
-			},
-		}),
-		// A deactivated user is signed out everywhere at once.
-		...(deactivated ? [revokeUserSessions(c.env, actor.tenantId, id, "deactivated")] : []),
-	]);
 	return updated;
 }
 

@@ -1,8 +1,8 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TenantObject } from "../../../src/tenant/tenant-object";
-import { addUser, call, errorOf, postJson, registerTenant, send, tenantObject } from "../../helpers";
+import { addUser, call, errorOf, eventually, postJson, registerTenant, send, tenantObject } from "../../helpers";
 
 const KEYS = "/api/v1/api-keys";
 type Key = { id: string; name: string; prefix: string; created_at: string; last_used_at: string | null; revoked_at: string | null };
@@ -64,7 +64,6 @@ describe("API keys", () => {
 		await runInDurableObject(tenantObject(t.tenant.id), async (_i: TenantObject, state) => {
 			await state.storage.deleteAll();
 		});
-		const { evictDurableObject } = await import("cloudflare:test");
 		await evictDurableObject(tenantObject(t.tenant.id));
 		expect((await ingestWith(t.api_key.key)).status).toBe(401);
 	});
@@ -92,10 +91,22 @@ describe("API keys", () => {
 
 		// A minute later the newest use lands in D1 (the object's last write moved back a minute).
 		await runInDurableObject(stub, (instance: TenantObject) => {
-			(instance as unknown as { keyUseSyncedAt: number }).keyUseSyncedAt -= 60_000;
+			(instance as unknown as { m: { keyUse: { syncedAt: number } } }).m.keyUse.syncedAt -= 60_000;
 		});
 		await runDurableObjectAlarm(stub);
 		expect(await lastUsedInD1(t.api_key.id)).toBe(usage[t.api_key.id]);
+	});
+
+	it("a key's last use survives the object being evicted before D1 heard of it", async () => {
+		const t = await registerTenant();
+		const stub = tenantObject(t.tenant.id);
+		await ingestWith(t.api_key.key);
+		const used = (await stub.keyUsage())[t.api_key.id];
+		expect(used).toEqual(expect.any(Number));
+		await runInDurableObject(stub, (_i: TenantObject, state) => state.storage.deleteAlarm());
+		await evictDurableObject(stub);
+		expect((await stub.keyUsage())[t.api_key.id]).toBe(used);
+		await eventually(async () => (await lastUsedInD1(t.api_key.id)) === used);
 	});
 
 	it("refuses bad input: missing or over-long names (422), non-JSON (400), oversize (413)", async () => {

@@ -93,7 +93,7 @@ describe("POST /auth/change-password", () => {
 		const wrong = await changePassword(t.access_token, { current_password: "not my password", new_password: "a new long secret" });
 		expect(wrong.status).toBe(422);
 		expect((await errorOf(wrong)).details).toEqual([{ path: "current_password", message: expect.any(String) }]);
-		for (const weak of ["short", "password123", "aaaaaaaaaaaa", "abababababab", "x".repeat(129)]) {
+		for (const weak of ["short", "1234567", "aaaaaaaaaaaa", "abababababab", "x".repeat(129)]) {
 			const res = await changePassword(t.access_token, { current_password: PASSWORD, new_password: weak });
 			expect(res.status, weak).toBe(422);
 			expect((await errorOf(res)).details).toEqual([{ path: "new_password", message: expect.any(String) }]);
