@@ -1,15 +1,21 @@
+import { log } from "../lib/log";
+import { pruneAccounts } from "./housekeeping";
 import { enforceRetention } from "./retention";
 
 export const RETENTION_CRON = "17 * * * *";
 
 /**
- * Cron Triggers (wrangler.toml): the hourly one starts a retention pass; the
+ * Cron Triggers (wrangler.toml): the hourly one starts a retention pass and
+ * prunes spent account state (sessions, reset tokens, lockouts); the
  * every-minute one continues a pass that ran out of budget (and will run
  * escalations).
  */
 export async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
 	const now = controller.scheduledTime;
-	if (controller.cron === RETENTION_CRON) await enforceRetention(env, { now });
+	if (controller.cron === RETENTION_CRON) {
+		await enforceRetention(env, { now });
+		log("info", "housekeeping", { deleted: await pruneAccounts(env, now) });
+	}
 	// At :17 both triggers fire; the hourly run already carries the pass on.
 	else if (new Date(now).getUTCMinutes() !== 17) await enforceRetention(env, { now, continueOnly: true });
 }
