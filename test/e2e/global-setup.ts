@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { type IncomingMessage, createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,8 @@ declare module "vitest" {
 	export interface ProvidedContext {
 		baseUrl: string;
 		devOutput: string;
+		/** GET it for the emails the system sent through the email API (a stand-in for Resend). */
+		mailboxUrl: string;
 	}
 }
 
@@ -23,14 +26,46 @@ function freePort(): Promise<number> {
 	});
 }
 
+const bodyOf = (req: IncomingMessage) =>
+	new Promise<string>((resolve) => {
+		let body = "";
+		req.on("data", (d) => (body += d));
+		req.on("end", () => resolve(body));
+	});
+
+/**
+ * An HTTP email API on loopback: POST /emails stores the request as sent,
+ * GET /emails lists what was stored. The system reaches it through
+ * EMAIL_API_URL exactly as it would reach Resend.
+ */
+async function startMailbox(): Promise<{ url: string; close: () => void }> {
+	const received: { authorization?: string; body: unknown }[] = [];
+	const server = createHttpServer(async (req, res) => {
+		if (req.method === "POST") {
+			received.push({ authorization: req.headers.authorization, body: JSON.parse(await bodyOf(req)) });
+			res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ id: `email_${received.length}` }));
+		} else {
+			res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(received));
+		}
+	});
+	const port = await freePort();
+	await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+	return { url: `http://127.0.0.1:${port}/emails`, close: () => server.close() };
+}
+
 /** Starts `npm run dev`'s script on free ports with a fresh state directory. */
 export default async function setup(project: TestProject) {
+	const mailbox = await startMailbox();
 	const [port, inspector] = [await freePort(), await freePort()];
 	const state = mkdtempSync(join(tmpdir(), "pulsestream-e2e-"));
 	let output = "";
 	const child: ChildProcess = spawn(
 		process.execPath,
-		["scripts/dev.mjs", "--port", String(port), "--inspector-port", String(inspector), "--ip", "127.0.0.1", "--persist-to", state],
+		[
+			"scripts/dev.mjs",
+			...["--port", String(port), "--inspector-port", String(inspector), "--ip", "127.0.0.1", "--persist-to", state],
+			...["--var", `EMAIL_API_URL:${mailbox.url}`, "--var", "EMAIL_API_KEY:e2e-email-key"],
+		],
 		{ env: { ...process.env, CI: "true" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
 	);
 	child.stdout!.on("data", (d) => (output += d));
@@ -48,11 +83,13 @@ export default async function setup(project: TestProject) {
 	}
 	project.provide("baseUrl", baseUrl);
 	project.provide("devOutput", output);
+	project.provide("mailboxUrl", mailbox.url);
 	return () => {
 		// The script spawns wrangler, which spawns workerd: end the whole group.
 		try {
 			process.kill(-child.pid!, "SIGTERM");
 		} catch {}
 		rmSync(state, { recursive: true, force: true });
+		mailbox.close();
 	};
 }

@@ -73,6 +73,12 @@ describe("POST /auth/login", () => {
 		expect((await errorOf(huge)).code).toBe("PAYLOAD_TOO_LARGE");
 		const text = await call("/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "x" });
 		expect(text.status).toBe(415);
+		const emptyText = await call("/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "" });
+		expect(emptyText.status).toBe(415);
+		expect((await errorOf(emptyText)).code).toBe("UNSUPPORTED_MEDIA_TYPE");
+		const nothing = await call("/api/v1/auth/login", { method: "POST" });
+		expect(nothing.status).toBe(422);
+		expect((await errorOf(nothing)).code).toBe("VALIDATION_ERROR");
 	});
 });
 
