@@ -1,4 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { validationError } from "./errors";
 import type { AppEnv } from "./types";
 
@@ -15,3 +15,8 @@ export function createRouter() {
 		},
 	});
 }
+
+/** `{id}` in a path: opaque; an id that is not the caller's tenant's is a 404 in the handler. */
+export const IdParam = z.object({
+	id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" } }),
+});

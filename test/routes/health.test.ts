@@ -56,9 +56,25 @@ describe("operations", () => {
 			"/api/v1/ingestion/events/search",
 			"/api/v1/ingestion/events/{event_id}",
 			"/api/v1/ingestion/stats",
+			"/api/v1/auth/login",
+			"/api/v1/auth/refresh",
+			"/api/v1/auth/logout",
+			"/api/v1/auth/profile",
+			"/api/v1/auth/change-password",
+			"/api/v1/auth/password-reset/request",
+			"/api/v1/auth/password-reset/confirm",
+			"/api/v1/auth/users",
+			"/api/v1/auth/users/{id}",
+			"/api/v1/api-keys",
+			"/api/v1/api-keys/{id}",
+			"/api/v1/audit-log",
 			"/health",
 		]) {
 			expect(doc.paths, path).toHaveProperty([path]);
 		}
+		// Management routes declare their credential and the role errors they give.
+		const users = doc.paths["/api/v1/auth/users/{id}"]! as Record<string, { responses: Record<string, unknown>; security?: unknown }>;
+		expect(users.patch!.security).toEqual([{ Bearer: [] }]);
+		expect(Object.keys(users.patch!.responses)).toEqual(expect.arrayContaining(["200", "401", "403", "404", "409", "422"]));
 	});
 });

@@ -2,8 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireUser } from "../../lib/auth";
 import { errorResponses } from "../../lib/errors";
 import { jsonBody } from "../../lib/middleware";
-import { jsonContent } from "../../lib/router";
-import { ApiKeyListSchema, CreateApiKeySchema, CreatedApiKeySchema, KeyIdParam } from "./api-keys.schemas";
+import { IdParam, jsonContent } from "../../lib/router";
+import { ApiKeyListSchema, CreateApiKeySchema, CreatedApiKeySchema } from "./api-keys.schemas";
 
 const security = [{ Bearer: [] }];
 
@@ -39,7 +39,7 @@ export const revokeApiKey = createRoute({
 	summary: "Revoke an API key (admin+); the next request with it is refused",
 	security,
 	middleware: [requireUser("admin")] as const,
-	request: { params: KeyIdParam },
+	request: { params: IdParam },
 	responses: {
 		204: { description: "Revoked (also when it already was)" },
 		...errorResponses(401, 403, 404),

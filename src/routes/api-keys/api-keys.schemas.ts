@@ -28,9 +28,6 @@ export const ApiKeyListSchema = z.object({ api_keys: z.array(ApiKeySchema) }).op
 
 export const CreateApiKeySchema = z.object({ name: z.string().trim().min(1).max(100) }).openapi("CreateApiKey");
 
-export const KeyIdParam = z.object({
-	id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" } }),
-});
 
 /** A key as lists show it: never the key or its hash. `lastUsed` may be fresher than D1's copy. */
 export function presentApiKey(k: ApiKeyRow, lastUsed?: number): z.infer<typeof ApiKeySchema> {

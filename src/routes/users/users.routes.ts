@@ -2,9 +2,9 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireUser } from "../../lib/auth";
 import { errorResponses } from "../../lib/errors";
 import { jsonBody } from "../../lib/middleware";
-import { jsonContent } from "../../lib/router";
+import { IdParam, jsonContent } from "../../lib/router";
 import { UserSchema } from "../auth/auth.schemas";
-import { CreateUserSchema, UserIdParam, UserListSchema, UserPatchSchema } from "./users.schemas";
+import { CreateUserSchema, UserListSchema, UserPatchSchema } from "./users.schemas";
 
 const security = [{ Bearer: [] }];
 
@@ -41,7 +41,7 @@ export const patchUser = createRoute({
 		"Deactivating signs the user out everywhere. The last active owner cannot be demoted or deactivated (409).",
 	security,
 	middleware: [requireUser("admin"), jsonBody] as const,
-	request: { params: UserIdParam, body: { required: true, content: jsonContent(UserPatchSchema) } },
+	request: { params: IdParam, body: { required: true, content: jsonContent(UserPatchSchema) } },
 	responses: {
 		200: { description: "The updated user", content: jsonContent(UserSchema) },
 		...errorResponses(400, 401, 403, 404, 409, 413, 415, 422),
@@ -54,7 +54,7 @@ export const deleteUser = createRoute({
 	summary: "Deactivate a user (kept for the audit trail; admin+, owners: owner)",
 	security,
 	middleware: [requireUser("admin")] as const,
-	request: { params: UserIdParam },
+	request: { params: IdParam },
 	responses: {
 		204: { description: "Deactivated" },
 		...errorResponses(401, 403, 404, 409),

@@ -21,6 +21,3 @@ export const UserPatchSchema = z
 
 export const UserListSchema = z.object({ users: z.array(UserSchema) }).openapi("UserList");
 
-export const UserIdParam = z.object({
-	id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" } }),
-});
