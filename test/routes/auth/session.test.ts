@@ -44,6 +44,25 @@ describe("POST /auth/login", () => {
 		expect(messages.size).toBe(1);
 	});
 
+	it("spends one full PBKDF2 on every attempt, known account or not, so timing tells nothing", async () => {
+		const t = await registerTenant();
+		const spy = vi.spyOn(crypto.subtle, "deriveBits");
+		try {
+			for (const [tenant, email] of [
+				[t.tenant.slug, t.user.email],
+				[t.tenant.slug, "nobody@example.com"],
+				["no-such-tenant-anywhere", "nobody@example.com"],
+			] as const) {
+				spy.mockClear();
+				await postJson("/api/v1/auth/login", { tenant, email, password: "wrong password" });
+				expect(spy, `${tenant} ${email}`).toHaveBeenCalledTimes(1);
+				expect((spy.mock.calls[0]![0] as Pbkdf2Params).iterations).toBe(100_000);
+			}
+		} finally {
+			spy.mockRestore();
+		}
+	});
+
 	it("a deactivated user cannot sign in, with the same answer as a wrong password", async () => {
 		const t = await registerTenant();
 		const viewer = await addUser(t, "viewer");
