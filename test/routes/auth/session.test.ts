@@ -56,7 +56,7 @@ describe("POST /auth/login", () => {
 				spy.mockClear();
 				await postJson("/api/v1/auth/login", { tenant, email, password: "wrong password" });
 				expect(spy, `${tenant} ${email}`).toHaveBeenCalledTimes(1);
-				expect((spy.mock.calls[0]![0] as Pbkdf2Params).iterations).toBe(100_000);
+				expect((spy.mock.calls[0]![0] as { iterations: number }).iterations).toBe(100_000);
 			}
 		} finally {
 			spy.mockRestore();
