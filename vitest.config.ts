@@ -14,6 +14,7 @@ export default defineConfig(async () => {
 						ENVIRONMENT: "test",
 						JWT_SECRET: "test-secret-that-is-long-enough-for-hs256-signing",
 						LOG_LEVEL: "warn",
+						APP_URL: "https://pulsestream.test",
 					},
 				},
 			}),

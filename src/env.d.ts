@@ -8,7 +8,7 @@ declare namespace Cloudflare {
 		EMAIL_API_KEY?: string;
 		/** Sender of our emails (default "PulseStream <no-reply@pulsestream.dev>"). */
 		EMAIL_FROM?: string;
-		/** Public base URL of the dashboard for links in emails; default: the request's origin. */
+		/** Public base URL for links in emails; required outside development (default there: the request's origin). */
 		APP_URL?: string;
 	}
 }

@@ -19,14 +19,32 @@ import type { confirmReset, requestReset } from "./password.routes";
  */
 export const requestResetHandler: AppRouteHandler<typeof requestReset> = async (c) => {
 	const { tenant, email } = c.req.valid("json");
-	const base = (c.env.APP_URL || new URL(c.req.url).origin).replace(/\/+$/, "");
+	const base = publicBaseUrl(c);
+	if (!base) {
+		log("error", "APP_URL is not set, so no password reset link can be sent; set it in wrangler.toml [vars]", {
+			request_id: c.get("requestId"),
+		});
+		return c.json(ACCEPTED, 202);
+	}
 	c.executionCtx.waitUntil(
 		emailResetLink(c, tenant, email, base).catch((err) =>
 			log("error", "password reset email failed", { request_id: c.get("requestId"), error: String(err) }),
 		),
 	);
-	return c.json({ message: "If that account exists, an email with a reset link is on its way." }, 202);
+	return c.json(ACCEPTED, 202);
 };
+
+const ACCEPTED = { message: "If that account exists, an email with a reset link is on its way." };
+
+/**
+ * Where emailed links point. Outside development it must be configured
+ * (APP_URL): a link built from the request's Host could be steered to
+ * another site by whoever sends the request.
+ */
+function publicBaseUrl(c: Context<AppEnv>): string | null {
+	const base = c.env.APP_URL || (c.env.ENVIRONMENT === "development" ? new URL(c.req.url).origin : "");
+	return base ? base.replace(/\/+$/, "") : null;
+}
 
 async function emailResetLink(c: Context<AppEnv>, slug: string, email: string, base: string): Promise<void> {
 	const now = Date.now();

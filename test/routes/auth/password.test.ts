@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../../src/index";
+import { sha256Hex } from "../../../src/lib/crypto";
 import {
 	BASE,
 	PASSWORD,
@@ -50,8 +51,24 @@ function emailLog() {
 	};
 }
 
-async function requestReset(t: Registered, email: string) {
-	return postJson("/api/v1/auth/password-reset/request", { tenant: t.tenant.slug, email });
+async function requestReset(t: Registered, email: string, slug = t.tenant.slug) {
+	return postJson("/api/v1/auth/password-reset/request", { tenant: slug, email });
+}
+
+/** The request with its after-the-answer work (lookup, token, email) waited for. */
+async function requestResetAndWait(slug: string, email: string, vars: Partial<Env> = {}) {
+	const ctx = createExecutionContext();
+	const res = await worker.fetch(
+		new Request(`${BASE}/api/v1/auth/password-reset/request`, {
+			method: "POST",
+			headers: { "Content-Type": "application/json" },
+			body: JSON.stringify({ tenant: slug, email }),
+		}),
+		{ ...env, ...vars },
+		ctx,
+	);
+	await waitOnExecutionContext(ctx);
+	return res;
 }
 
 describe("profile", () => {
@@ -128,7 +145,7 @@ describe("password reset", () => {
 		expect(email.text).toContain(`${BASE}/dashboard/reset-password?token=`);
 		// Only the hash is stored.
 		const stored = await env.DB.prepare("SELECT token_hash FROM password_resets WHERE user_id = ?").bind(t.user.id).first<{ token_hash: string }>();
-		expect(stored!.token_hash).not.toContain(email.token);
+		expect(stored!.token_hash).toBe(await sha256Hex(email.token));
 
 		expect((await confirm(email.token, "brand new secret")).status).toBe(204);
 		expect((await profile(t.access_token)).status).toBe(401);
@@ -143,9 +160,9 @@ describe("password reset", () => {
 	it("answers 202 for unknown emails and tenants too, and sends nothing", async () => {
 		const t = await registerTenant();
 		const mail = emailLog();
-		const unknown = await requestReset(t, "nobody@example.com");
-		const noTenant = await postJson("/api/v1/auth/password-reset/request", { tenant: "no-such-tenant-x", email: t.user.email });
-		const known = await requestReset(t, t.user.email);
+		const unknown = await requestResetAndWait(t.tenant.slug, "nobody@example.com");
+		const noTenant = await requestResetAndWait("no-such-tenant-x", t.user.email);
+		const known = await requestResetAndWait(t.tenant.slug, t.user.email);
 		expect([unknown.status, noTenant.status, known.status]).toEqual([202, 202, 202]);
 		const bodies = await Promise.all([unknown.json(), noTenant.json(), known.json()]);
 		expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
@@ -207,13 +224,24 @@ describe("password reset", () => {
 		expect(body.html).toContain("https://app.example/dashboard/reset-password?token=");
 	});
 
+	it("outside development, sends no link without APP_URL (never one built from the request's Host)", async () => {
+		const t = await registerTenant();
+		const errors = vi.spyOn(console, "error");
+		const sent = vi.spyOn(globalThis, "fetch");
+		const res = await requestResetAndWait(t.tenant.slug, t.user.email, { APP_URL: "", EMAIL_API_URL: "https://mail.example/emails", EMAIL_API_KEY: "k" });
+		expect(res.status).toBe(202);
+		expect(sent).not.toHaveBeenCalled();
+		expect(errors.mock.calls.some(([line]) => String(line).includes("APP_URL"))).toBe(true);
+		const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM password_resets WHERE user_id = ?").bind(t.user.id).first<{ n: number }>())!;
+		expect(n).toBe(0);
+	});
+
 	it("sends at most one email a minute per account", async () => {
 		const t = await registerTenant();
 		const mail = emailLog();
-		await requestReset(t, t.user.email);
+		expect((await requestResetAndWait(t.tenant.slug, t.user.email)).status).toBe(202);
 		await mail.next(t.user.email);
-		expect((await requestReset(t, t.user.email)).status).toBe(202);
-		await new Promise((r) => setTimeout(r, 200));
+		expect((await requestResetAndWait(t.tenant.slug, t.user.email)).status).toBe(202);
 		const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM password_resets WHERE user_id = ?").bind(t.user.id).first<{ n: number }>())!;
 		expect(n).toBe(1);
 	});
