@@ -1,4 +1,5 @@
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { db } from "../db/client";
 import { sessions, users } from "../db/schema";
 import { newId } from "../lib/crypto";
@@ -38,10 +39,8 @@ const strip = ({ access_token, refresh_token, token_type, expires_in }: TokenPai
 	expires_in,
 });
 
-export type Rotated =
-	| { ok: true; tokens: TokenPair }
-	/** `reuse` names the session revoked because an old token came back. */
-	| { ok: false; reuse: { tenantId: string; userId: string; sessionId: string } | null };
+export type Rotated = { ok: true; tokens: TokenPair } | { ok: false };
+export type Reuse = { tenantId: string; userId: string; sessionId: string };
 
 /**
  * Exchanges a refresh token for a new pair. The swap is one compare-and-set
@@ -50,16 +49,22 @@ export type Rotated =
  * or was already used, is reuse: the whole family is revoked, since either
  * the client or someone holding a copy is replaying it.
  */
-export async function rotateRefreshToken(env: Env, token: string, now = Date.now()): Promise<Rotated> {
+export async function rotateRefreshToken(
+	env: Env,
+	token: string,
+	/** The audit row of a reuse, written in the batch of the revocation and only if it happened. */
+	auditReuse: (reuse: Reuse) => BatchItem<"sqlite">,
+	now = Date.now(),
+): Promise<Rotated> {
 	const claims = await verifyRefreshToken(env, token);
-	if (!claims) return { ok: false, reuse: null };
+	if (!claims) return { ok: false };
 	const d = db(env);
 	const user = await d
 		.select({ role: users.role, isActive: users.isActive })
 		.from(users)
 		.where(and(eq(users.id, claims.sub), eq(users.tenantId, claims.tid)))
 		.get();
-	if (!user?.isActive) return { ok: false, reuse: null };
+	if (!user?.isActive) return { ok: false };
 	const nextJti = newId();
 	const swapped = await d
 		.update(sessions)
@@ -79,7 +84,8 @@ export async function rotateRefreshToken(env: Env, token: string, now = Date.now
 		.get();
 	if (!swapped) {
 		// Reuse is an older token of a live session; an expired or revoked one is just refused.
-		const revoked = await d
+		const reuse = { tenantId: claims.tid, userId: claims.sub, sessionId: claims.fam };
+		const revoke = d
 			.update(sessions)
 			.set({ revokedAt: now, revokedReason: "refresh_reuse" })
 			.where(
@@ -91,11 +97,10 @@ export async function rotateRefreshToken(env: Env, token: string, now = Date.now
 					sql`${sessions.expiresAt} > ${now}`,
 				),
 			)
-			.returning({ id: sessions.id })
-			.get();
-		if (!revoked) return { ok: false, reuse: null };
-		log("warn", "refresh token reused; session revoked", { tenant_id: claims.tid, session_id: claims.fam });
-		return { ok: false, reuse: { tenantId: claims.tid, userId: claims.sub, sessionId: claims.fam } };
+			.returning({ id: sessions.id });
+		const [revoked] = await d.batch([revoke, auditReuse(reuse)]);
+		if (revoked.length > 0) log("warn", "refresh token reused; session revoked", { tenant_id: claims.tid, session_id: claims.fam });
+		return { ok: false };
 	}
 	const pair = await issueTokens(env, { id: claims.sub, tenantId: claims.tid, role: user.role }, claims.fam, nextJti);
 	return { ok: true, tokens: strip(pair) };

@@ -9,8 +9,8 @@ const BATCH = 5_000;
 
 /**
  * Deletes account state nobody can use any more, in one D1 batch of bounded
- * statements: sessions expired or revoked a week ago, used or expired reset
- * tokens, sign-in failure runs whose window and lock have passed (rows that
+ * statements: sessions expired a day ago, revoked a week ago or past their
+ * absolute lifetime, reset tokens used or expired a day ago, sign-in failure runs whose window and lock have passed (rows that
  * anyone can create by typing a made-up email), and audit entries older than
  * a year. Returns the rows deleted per table.
  */
@@ -21,7 +21,7 @@ export async function pruneAccounts(env: Env, now: number): Promise<Record<strin
 		sessions: env.DB.prepare(
 			bounded("sessions", "expires_at < ?1 OR revoked_at < ?2 OR created_at < ?3"),
 		).bind(now - DAY_MS, now - 7 * DAY_MS, now - SESSION_MAX_MS - DAY_MS),
-		password_resets: env.DB.prepare(bounded("password_resets", "expires_at < ?1")).bind(now - DAY_MS),
+		password_resets: env.DB.prepare(bounded("password_resets", "expires_at < ?1 OR used_at < ?1")).bind(now - DAY_MS),
 		login_attempts: env.DB.prepare(
 			bounded("login_attempts", "updated_at < ?1 AND (locked_until IS NULL OR locked_until < ?2)"),
 		).bind(now - LOCK_MS, now),

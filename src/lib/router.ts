@@ -18,5 +18,5 @@ export function createRouter() {
 
 /** `{id}` in a path: opaque; an id that is not the caller's tenant's is a 404 in the handler. */
 export const IdParam = z.object({
-	id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" } }),
+	id: z.string().min(1).openapi({ param: { name: "id", in: "path" } }),
 });

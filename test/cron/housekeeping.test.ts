@@ -26,6 +26,30 @@ describe("account housekeeping (hourly cron)", () => {
 				now - 3 * DAY,
 				now - 2 * DAY,
 			),
+			// Expired a while ago, and one past the 30-day absolute lifetime though "unexpired".
+			env.DB.prepare("INSERT INTO sessions (id, tenant_id, user_id, refresh_jti, created_at, expires_at) VALUES (?, ?, ?, 'j', ?, ?)").bind(
+				`expired-${t.tenant.id}`,
+				t.tenant.id,
+				t.user.id,
+				now - 10 * DAY,
+				now - 2 * DAY,
+			),
+			env.DB.prepare("INSERT INTO sessions (id, tenant_id, user_id, refresh_jti, created_at, expires_at) VALUES (?, ?, ?, 'j', ?, ?)").bind(
+				`ancient-${t.tenant.id}`,
+				t.tenant.id,
+				t.user.id,
+				now - 40 * DAY,
+				now + DAY,
+			),
+			// Used two days ago, though its hour would not be over by the clock of this row.
+			env.DB.prepare("INSERT INTO password_resets (token_hash, tenant_id, user_id, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?)").bind(
+				`used-${t.tenant.id}`,
+				t.tenant.id,
+				t.user.id,
+				now - 2 * DAY,
+				now + 60 * 60_000,
+				now - 2 * DAY,
+			),
 			env.DB.prepare("INSERT INTO login_attempts (key, failures, locked_until, updated_at) VALUES (?, 5, ?, ?)").bind(
 				`${t.tenant.slug}\nold@example.com`,
 				now - 60 * 60_000,
@@ -35,7 +59,7 @@ describe("account housekeeping (hourly cron)", () => {
 				"INSERT INTO audit_log (id, tenant_id, at, actor_type, action) VALUES (?, ?, ?, 'system', 'tenant.updated')",
 			).bind(`old-${t.tenant.id}`, t.tenant.id, now - 400 * DAY),
 		]);
-		expect(await count("sessions WHERE tenant_id = ?", t.tenant.id)).toBe(2);
+		expect(await count("sessions WHERE tenant_id = ?", t.tenant.id)).toBe(4);
 
 		const ctx = createExecutionContext();
 		await worker.scheduled(createScheduledController({ cron: RETENTION_CRON, scheduledTime: now }), env, ctx);

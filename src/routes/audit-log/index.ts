@@ -8,7 +8,9 @@ import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { createRouter, jsonContent } from "../../lib/router";
 import { AuditListSchema, AuditQuery, presentAuditEntry } from "./audit-log.schemas";
 
-const AUDIT_ID = /^[0-9a-f]{32}$/;
+/** Entries of one millisecond are ordered by insertion: SQLite's rowid, which every index carries. */
+const SEQ = /^\d{1,19}$/;
+const rowid = sql<number>`${auditLog}.rowid`;
 
 export const listAuditLog = createRoute({
 	method: "get",
@@ -37,22 +39,23 @@ export const auditLogRoutes = createRouter().openapi(listAuditLog, async (c) => 
 	if (q.actor_id) where.push(eq(auditLog.actorId, q.actor_id));
 	if (q.target_id) where.push(eq(auditLog.targetId, q.target_id));
 	if (q.cursor) {
-		const cur = decodeCursor(q.cursor, AUDIT_ID);
-		where.push(or(lt(auditLog.at, cur.t), and(eq(auditLog.at, cur.t), lt(auditLog.id, cur.id))));
+		const cur = decodeCursor(q.cursor, SEQ);
+		const seq = Number(cur.id);
+		where.push(or(lt(auditLog.at, cur.t), and(eq(auditLog.at, cur.t), sql`${rowid} < ${seq}`)));
 	}
 	const rows = await db(c.env)
-		.select()
+		.select({ entry: auditLog, seq: rowid })
 		.from(auditLog)
 		.where(and(...where))
-		.orderBy(desc(auditLog.at), desc(auditLog.id))
+		.orderBy(desc(auditLog.at), desc(rowid))
 		.limit(q.limit + 1)
 		.all();
 	const page = rows.slice(0, q.limit);
 	const last = page.at(-1);
 	return c.json(
 		{
-			entries: page.map(presentAuditEntry),
-			next_cursor: rows.length > q.limit && last ? encodeCursor({ t: last.at, id: last.id }) : null,
+			entries: page.map((r) => presentAuditEntry(r.entry)),
+			next_cursor: rows.length > q.limit && last ? encodeCursor({ t: last.entry.at, id: String(last.seq) }) : null,
 		},
 		200,
 	);

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { auditEntry } from "../../audit/audit";
+import { auditEntry, auditIfChanged } from "../../audit/audit";
 import { attemptKey, beginAttempt, clearAttempts } from "../../auth/lockout";
 import { newSession, revokeSession, rotateRefreshToken, sessionTokens } from "../../auth/sessions";
 import { db } from "../../db/client";
@@ -67,19 +67,16 @@ export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
 
 export const refreshHandler: AppRouteHandler<typeof refresh> = async (c) => {
 	const { refresh_token } = c.req.valid("json");
-	const result = await rotateRefreshToken(c.env, refresh_token);
-	if (!result.ok) {
-		if (result.reuse) {
-			await auditEntry(c, {
-				tenantId: result.reuse.tenantId,
-				action: "auth.refresh_reuse_detected",
-				actor: { type: "anonymous" },
-				target: { type: "user", id: result.reuse.userId },
-				details: { session_id: result.reuse.sessionId },
-			}).run();
-		}
-		throw unauthorized("The refresh token is invalid, expired or already used.");
-	}
+	const result = await rotateRefreshToken(c.env, refresh_token, (reuse) =>
+		auditIfChanged(c, {
+			tenantId: reuse.tenantId,
+			action: "auth.refresh_reuse_detected",
+			actor: { type: "anonymous" },
+			target: { type: "user", id: reuse.userId },
+			details: { session_id: reuse.sessionId },
+		}),
+	);
+	if (!result.ok) throw unauthorized("The refresh token is invalid, expired or already used.");
 	return c.json(result.tokens, 200);
 };
 

@@ -89,7 +89,8 @@ async function changeUser(c: Context<AppEnv>, id: string, change: Change) {
 		...(change.fullName !== undefined && change.fullName !== target.fullName && { fullName: change.fullName }),
 	};
 	if (Object.keys(set).length === 0) return target;
-	const losesOwner = target.role === "owner" && target.isActive && ((set.role && set.role !== "owner") || set.isActive === false);
+	// Guarded whatever the target's state was when read: it may be reactivated meanwhile.
+	const losesOwner = target.role === "owner" && ((set.role && set.role !== "owner") || set.isActive === false);
 	const deactivated = set.isActive === false;
 	const d = db(c.env);
 	const [[updated]] = await d.batch([
@@ -101,6 +102,7 @@ async function changeUser(c: Context<AppEnv>, id: string, change: Change) {
 					eq(users.id, id),
 					eq(users.tenantId, actor.tenantId),
 					eq(users.role, target.role),
+					eq(users.isActive, target.isActive),
 					losesOwner
 						? sql`exists (select 1 from users o where o.tenant_id = ${actor.tenantId} and o.role = 'owner' and o.is_active = 1 and o.id <> ${id})`
 						: undefined,

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { SignJWT, jwtVerify } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PASSWORD, addUser, bearer, call, errorOf, login, postJson, registerTenant } from "../../helpers";
 
@@ -121,6 +122,21 @@ describe("lockout", () => {
 		expect((await login(t, t.user.email, PASSWORD)).status).toBe(200);
 	});
 
+	it("holds under concurrency: of 12 guesses sent at once only five are checked", async () => {
+		const t = await registerTenant();
+		const spy = vi.spyOn(crypto.subtle, "deriveBits");
+		try {
+			const results = await Promise.all(Array.from({ length: 12 }, () => login(t, t.user.email, "wrong password")));
+			const statuses = results.map((r) => r.status);
+			expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+			expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+			expect(spy.mock.calls.filter(([params]) => (params as { iterations?: number }).iterations === 100_000)).toHaveLength(5);
+		} finally {
+			spy.mockRestore();
+		}
+		expect((await login(t, t.user.email)).status).toBe(429);
+	});
+
 	it("counts failures in a row only: a success resets the count", async () => {
 		const t = await registerTenant();
 		for (let i = 0; i < 4; i++) expect((await login(t, t.user.email, "wrong password")).status).toBe(401);
@@ -172,11 +188,14 @@ describe("POST /auth/refresh", () => {
 		expect(audit!.n).toBe(1);
 	});
 
-	it("of two concurrent uses of one refresh token, at most one wins", async () => {
+	it("two concurrent uses of one refresh token are a reuse: one answer wins, then the family is revoked", async () => {
 		const t = await registerTenant();
 		const results = await Promise.all([refresh(t.refresh_token), refresh(t.refresh_token)]);
-		const statuses = results.map((r) => r.status).sort();
-		expect(statuses).toEqual([200, 401]);
+		expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+		// The contract's rule holds strictly: the winner's new pair belongs to the revoked family.
+		const winner = await results.find((r) => r.status === 200)!.json<{ access_token: string; refresh_token: string }>();
+		expect((await profile(winner.access_token)).status).toBe(401);
+		expect((await refresh(winner.refresh_token)).status).toBe(401);
 	});
 
 	it("refuses access tokens, garbage, truncated and alg-none tokens with 401", async () => {
@@ -191,6 +210,48 @@ describe("POST /auth/refresh", () => {
 		expect((await postJson("/api/v1/auth/refresh", {})).status).toBe(422);
 		// None of that spent the real token.
 		expect((await refresh(t.refresh_token)).status).toBe(200);
+	});
+
+	it("refuses HS384/HS512 tokens signed with our own secret: the algorithm is pinned", async () => {
+		const t = await registerTenant();
+		const key = new TextEncoder().encode(env.JWT_SECRET);
+		const { payload } = await jwtVerify(t.access_token, key);
+		const { payload: rp } = await jwtVerify(t.refresh_token, key);
+		for (const alg of ["HS384", "HS512"]) {
+			const access = await new SignJWT(payload).setProtectedHeader({ alg }).sign(key);
+			expect((await profile(access)).status, alg).toBe(401);
+			const refreshToken = await new SignJWT(rp).setProtectedHeader({ alg }).sign(key);
+			expect((await refresh(refreshToken)).status, alg).toBe(401);
+		}
+		// The same claims signed HS256 are accepted: only the algorithm was wrong.
+		expect((await profile(await new SignJWT(payload).setProtectedHeader({ alg: "HS256" }).sign(key))).status).toBe(200);
+	});
+
+	it("an access token expires after 30 minutes, a refresh token after 7 days", async () => {
+		const t = await registerTenant();
+		vi.useFakeTimers({ toFake: ["Date"] });
+		const start = Date.now();
+		vi.setSystemTime(start + 29 * 60_000);
+		expect((await profile(t.access_token)).status).toBe(200);
+		vi.setSystemTime(start + 31 * 60_000);
+		expect((await profile(t.access_token)).status).toBe(401);
+		vi.setSystemTime(start + 7 * 24 * 3600_000 + 60_000);
+		expect((await refresh(t.refresh_token)).status).toBe(401);
+	});
+
+	it("a session refreshed every few days still ends 30 days after sign-in", async () => {
+		const t = await registerTenant();
+		vi.useFakeTimers({ toFake: ["Date"] });
+		const start = Date.now();
+		let token = t.refresh_token;
+		for (const day of [6, 12, 18, 24]) {
+			vi.setSystemTime(start + day * 24 * 3600_000);
+			const res = await refresh(token);
+			expect(res.status, `day ${day}`).toBe(200);
+			token = (await res.json<{ refresh_token: string }>()).refresh_token;
+		}
+		vi.setSystemTime(start + 30 * 24 * 3600_000 + 60_000);
+		expect((await refresh(token)).status).toBe(401);
 	});
 
 	it("a deactivated user's refresh token no longer works", async () => {
