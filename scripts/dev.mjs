@@ -30,7 +30,11 @@ Create a first tenant (it answers with an API key and tokens):
   curl -s ${base}/api/v1/auth/register/tenant -H 'Content-Type: application/json' \\
     -d '{"name":"Acme","slug":"acme","email":"owner@acme.test","password":"change-me-please"}'
 
-Send an event with the api_key.key from that answer:
+Sign in later (answers a token pair for Authorization: Bearer <access_token>):
+  curl -s ${base}/api/v1/auth/login -H 'Content-Type: application/json' \\
+    -d '{"tenant":"acme","email":"owner@acme.test","password":"change-me-please"}'
+
+Send an event with the api_key.key from the registration answer:
   curl -s ${base}/api/v1/ingestion/events -H 'Content-Type: application/json' -H 'X-API-Key: <key>' \\
     -d '{"event_type":"api_call","endpoint":"/v1/orders","method":"GET","status_code":200,"response_time_ms":12.5}'
 `);
