@@ -2,34 +2,24 @@ import { and, eq } from "drizzle-orm";
 import { auditEntry } from "../../audit/audit";
 import { attemptKey, beginAttempt, clearAttempts } from "../../auth/lockout";
 import { revokeUserSessions } from "../../auth/sessions";
+import { findUser } from "../../auth/users";
 import { db } from "../../db/client";
 import { tenants, users } from "../../db/schema";
 import { hashPassword, verifyPassword } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
-import type { AppRouteHandler, UserPrincipal } from "../../lib/types";
+import type { AppRouteHandler } from "../../lib/types";
 import { presentUser } from "./auth.schemas";
 import { invalidateResetTokens } from "../../auth/password-reset";
 import type { changePassword, getProfile, patchProfile } from "./profile.routes";
 
-async function loadSelf(env: Env, user: UserPrincipal) {
-	const row = await db(env)
-		.select()
-		.from(users)
-		.where(and(eq(users.id, user.userId), eq(users.tenantId, user.tenantId)))
-		.get();
-	// requireUser has just seen this user active; only a race can land here.
-	if (!row) throw new ApiError({ code: "NOT_FOUND", message: "User not found." });
-	return row;
-}
-
 export const getProfileHandler: AppRouteHandler<typeof getProfile> = async (c) => {
-	return c.json(presentUser(await loadSelf(c.env, c.get("user"))), 200);
+	return c.json(presentUser(await findUser(c.env, c.get("user").tenantId, c.get("user").userId)), 200);
 };
 
 export const patchProfileHandler: AppRouteHandler<typeof patchProfile> = async (c) => {
 	const user = c.get("user");
 	const patch = c.req.valid("json");
-	if (patch.full_name === undefined) return c.json(presentUser(await loadSelf(c.env, user)), 200);
+	if (patch.full_name === undefined) return c.json(presentUser(await findUser(c.env, user.tenantId, user.userId)), 200);
 	const fullName = patch.full_name || null;
 	const d = db(c.env);
 	const [[row]] = await d.batch([

@@ -2,8 +2,9 @@ import type { Context } from "hono";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { auditEntry, auditIfChanged } from "../../audit/audit";
 import { revokeUserSessions } from "../../auth/sessions";
+import { findUser } from "../../auth/users";
 import { db, isUniqueViolation } from "../../db/client";
-import { type UserRow, users } from "../../db/schema";
+import { users } from "../../db/schema";
 import { assertMayManage } from "../../lib/auth";
 import { hashPassword, newId } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
@@ -11,19 +12,6 @@ import type { Role } from "../../lib/jwt";
 import type { AppEnv, AppRouteHandler } from "../../lib/types";
 import { presentUser } from "../auth/auth.schemas";
 import type { createUser, deleteUser, listUsers, patchUser } from "./users.routes";
-
-const notFound = () => new ApiError({ code: "NOT_FOUND", message: "No user with that id." });
-
-/** A user of the caller's tenant; any other id, another tenant's included, is 404. */
-async function loadUser(env: Env, tenantId: string, id: string): Promise<UserRow> {
-	const row = await db(env)
-		.select()
-		.from(users)
-		.where(and(eq(users.id, id), eq(users.tenantId, tenantId)))
-		.get();
-	if (!row) throw notFound();
-	return row;
-}
 
 export const listUsersHandler: AppRouteHandler<typeof listUsers> = async (c) => {
 	const rows = await db(c.env)
@@ -81,7 +69,7 @@ type Change = { role?: Role; isActive?: boolean; fullName?: string | null };
  */
 async function changeUser(c: Context<AppEnv>, id: string, change: Change) {
 	const actor = c.get("user");
-	const target = await loadUser(c.env, actor.tenantId, id);
+	const target = await findUser(c.env, actor.tenantId, id);
 	assertMayManage(actor.role, target.role, change.role);
 	const set = {
 		...(change.role !== undefined && change.role !== target.role && { role: change.role }),
