@@ -106,33 +106,19 @@ export async function rotateRefreshToken(
 	return { ok: true, tokens: strip(pair) };
 }
 
-/** Ends one session of a user (logout); its access tokens stop working at once. */
-export function revokeSession(env: Env, tenantId: string, userId: string, sessionId: string, reason: string) {
-	return db(env)
-		.update(sessions)
-		.set({ revokedAt: Date.now(), revokedReason: reason })
-		.where(
-			and(
-				eq(sessions.id, sessionId),
-				eq(sessions.tenantId, tenantId),
-				eq(sessions.userId, userId),
-				isNull(sessions.revokedAt),
-			),
-		);
-}
-
 /**
- * Ends every session of a user (password change or reset, deactivation): a
- * query for a batch. `keep` spares the caller's own session; `ifDeactivated`
- * applies it only when the user is inactive by then, for a batch whose
- * deactivation is guarded and may not apply.
+ * Ends sessions of a user; their access tokens stop working at once. A query
+ * for a batch. `only` ends that one session (logout); otherwise every session
+ * ends (password change or reset, deactivation) but `keep`, the caller's own.
+ * `ifDeactivated` applies it only when the user is inactive by then, for a
+ * batch whose deactivation is guarded and may not apply.
  */
-export function revokeUserSessions(
+export function revokeSessions(
 	env: Env,
 	tenantId: string,
 	userId: string,
 	reason: string,
-	opts: { keep?: string; ifDeactivated?: boolean } = {},
+	opts: { only?: string; keep?: string; ifDeactivated?: boolean } = {},
 ) {
 	return db(env)
 		.update(sessions)
@@ -142,6 +128,7 @@ export function revokeUserSessions(
 				eq(sessions.tenantId, tenantId),
 				eq(sessions.userId, userId),
 				isNull(sessions.revokedAt),
+				opts.only ? eq(sessions.id, opts.only) : undefined,
 				opts.keep ? ne(sessions.id, opts.keep) : undefined,
 				opts.ifDeactivated
 					? sql`exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.isActive} = 0)`

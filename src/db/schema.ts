@@ -17,6 +17,18 @@ const createdAt = () =>
 		.notNull()
 		.default(sql`(unixepoch('subsec') * 1000)`);
 
+/** `tenant_id` of a row that belongs to a tenant (a foreign key). */
+const tenantRef = () =>
+	text("tenant_id")
+		.notNull()
+		.references(() => tenants.id);
+
+/** `user_id` of a row that belongs to a user (a foreign key). */
+const userRef = () =>
+	text("user_id")
+		.notNull()
+		.references(() => users.id);
+
 export const tenants = sqliteTable("tenants", {
 	id: text("id").primaryKey(),
 	name: text("name").notNull(),
@@ -39,9 +51,7 @@ export const users = sqliteTable(
 	"users",
 	{
 		id: text("id").primaryKey(),
-		tenantId: text("tenant_id")
-			.notNull()
-			.references(() => tenants.id),
+		tenantId: tenantRef(),
 		email: text("email").notNull(),
 		fullName: text("full_name"),
 		role: text("role", { enum: ["viewer", "admin", "owner"] }).notNull(),
@@ -58,9 +68,7 @@ export const apiKeys = sqliteTable(
 	"api_keys",
 	{
 		id: text("id").primaryKey(),
-		tenantId: text("tenant_id")
-			.notNull()
-			.references(() => tenants.id),
+		tenantId: tenantRef(),
 		name: text("name").notNull(),
 		prefix: text("prefix").notNull(),
 		keyHash: text("key_hash").notNull().unique(),
@@ -82,12 +90,8 @@ export const sessions = sqliteTable(
 	"sessions",
 	{
 		id: text("id").primaryKey(),
-		tenantId: text("tenant_id")
-			.notNull()
-			.references(() => tenants.id),
-		userId: text("user_id")
-			.notNull()
-			.references(() => users.id),
+		tenantId: tenantRef(),
+		userId: userRef(),
 		refreshJti: text("refresh_jti").notNull(),
 		createdAt: createdAt(),
 		lastUsedAt: integer("last_used_at", { mode: "number" }),
@@ -115,12 +119,8 @@ export const passwordResets = sqliteTable(
 	"password_resets",
 	{
 		tokenHash: text("token_hash").primaryKey(),
-		tenantId: text("tenant_id")
-			.notNull()
-			.references(() => tenants.id),
-		userId: text("user_id")
-			.notNull()
-			.references(() => users.id),
+		tenantId: tenantRef(),
+		userId: userRef(),
 		createdAt: createdAt(),
 		expiresAt: integer("expires_at", { mode: "number" }).notNull(),
 		usedAt: integer("used_at", { mode: "number" }),

@@ -1,3 +1,4 @@
+import type { TenantRow } from "../db/schema";
 import type { TenantSettings } from "./types";
 
 /** The tenant's settings as the object holds them (a copy of D1's, with its version). */
@@ -8,4 +9,15 @@ export function loadSettings(sql: SqlStorage): TenantSettings | null {
 
 export function saveSettings(sql: SqlStorage, settings: TenantSettings): void {
 	sql.exec("INSERT OR REPLACE INTO kv (k, v) VALUES ('settings', ?)", JSON.stringify(settings));
+}
+
+/** What the object needs of a D1 tenant row (registration, PATCH /tenant). */
+export function settingsOf(row: TenantRow): TenantSettings {
+	return {
+		tenantId: row.id,
+		slug: row.slug,
+		rateLimitPerMinute: row.rateLimitPerMinute,
+		retentionDays: row.retentionDays,
+		version: row.settingsVersion,
+	};
 }

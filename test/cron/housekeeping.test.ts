@@ -16,40 +16,27 @@ describe("account housekeeping (hourly cron)", () => {
 		// Live state: the registration session, a fresh lockout run, a fresh audit entry.
 		await login(t, "ghost@example.com", "wrong password");
 		await postJson("/api/v1/auth/logout", {}, { Authorization: `Bearer ${(await (await login(t, t.user.email)).json<{ access_token: string }>()).access_token}` });
+		const session = (id: string, createdAt: number, expiresAt: number) =>
+			env.DB.prepare("INSERT INTO sessions (id, tenant_id, user_id, refresh_jti, created_at, expires_at) VALUES (?, ?, ?, 'j', ?, ?)").bind(
+				id,
+				t.tenant.id,
+				t.user.id,
+				createdAt,
+				expiresAt,
+			);
+		const reset = (hash: string, createdAt: number, expiresAt: number, usedAt: number | null) =>
+			env.DB.prepare(
+				"INSERT INTO password_resets (token_hash, tenant_id, user_id, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?)",
+			).bind(hash, t.tenant.id, t.user.id, createdAt, expiresAt, usedAt);
 		// Spent state, made old by hand.
 		await env.DB.batch([
 			env.DB.prepare("UPDATE sessions SET revoked_at = ? WHERE tenant_id = ? AND revoked_at IS NOT NULL").bind(now - 8 * DAY, t.tenant.id),
-			env.DB.prepare("INSERT INTO password_resets (token_hash, tenant_id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)").bind(
-				`old-${t.tenant.id}`,
-				t.tenant.id,
-				t.user.id,
-				now - 3 * DAY,
-				now - 2 * DAY,
-			),
+			reset(`old-${t.tenant.id}`, now - 3 * DAY, now - 2 * DAY, null),
 			// Expired a while ago, and one past the 30-day absolute lifetime though "unexpired".
-			env.DB.prepare("INSERT INTO sessions (id, tenant_id, user_id, refresh_jti, created_at, expires_at) VALUES (?, ?, ?, 'j', ?, ?)").bind(
-				`expired-${t.tenant.id}`,
-				t.tenant.id,
-				t.user.id,
-				now - 10 * DAY,
-				now - 2 * DAY,
-			),
-			env.DB.prepare("INSERT INTO sessions (id, tenant_id, user_id, refresh_jti, created_at, expires_at) VALUES (?, ?, ?, 'j', ?, ?)").bind(
-				`ancient-${t.tenant.id}`,
-				t.tenant.id,
-				t.user.id,
-				now - 40 * DAY,
-				now + DAY,
-			),
+			session(`expired-${t.tenant.id}`, now - 10 * DAY, now - 2 * DAY),
+			session(`ancient-${t.tenant.id}`, now - 40 * DAY, now + DAY),
 			// Used two days ago, though its hour would not be over by the clock of this row.
-			env.DB.prepare("INSERT INTO password_resets (token_hash, tenant_id, user_id, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?)").bind(
-				`used-${t.tenant.id}`,
-				t.tenant.id,
-				t.user.id,
-				now - 2 * DAY,
-				now + 60 * 60_000,
-				now - 2 * DAY,
-			),
+			reset(`used-${t.tenant.id}`, now - 2 * DAY, now + 60 * 60_000, now - 2 * DAY),
 			env.DB.prepare("INSERT INTO login_attempts (key, failures, locked_until, updated_at) VALUES (?, 5, ?, ?)").bind(
 				`${t.tenant.slug}\nold@example.com`,
 				now - 60 * 60_000,

@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { auditEntry } from "../../audit/audit";
 import { attemptKey, clearAttempts } from "../../auth/lockout";
 import { RESET_TTL_MS, claimResetToken, invalidateResetTokens, newResetToken, recentlyRequested } from "../../auth/password-reset";
-import { revokeUserSessions } from "../../auth/sessions";
+import { revokeSessions } from "../../auth/sessions";
 import { db } from "../../db/client";
 import { passwordResets, tenants, users } from "../../db/schema";
 import { sendEmail } from "../../email/send";
@@ -107,7 +107,7 @@ export const confirmResetHandler: AppRouteHandler<typeof confirmReset> = async (
 	const hash = await hashPassword(new_password);
 	await d.batch([
 		d.update(users).set({ passwordHash: hash, updatedAt: now }).where(eq(users.id, claimed.userId)),
-		revokeUserSessions(c.env, claimed.tenantId, claimed.userId, "password_reset"),
+		revokeSessions(c.env, claimed.tenantId, claimed.userId, "password_reset"),
 		invalidateResetTokens(c.env, claimed.userId, now),
 		clearAttempts(c.env, attemptKey(user.slug, user.email)),
 		auditEntry(c, {

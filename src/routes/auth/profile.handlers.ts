@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { auditEntry } from "../../audit/audit";
 import { attemptKey, beginAttempt, clearAttempts } from "../../auth/lockout";
-import { revokeUserSessions } from "../../auth/sessions";
+import { revokeSessions } from "../../auth/sessions";
 import { findUser } from "../../auth/users";
 import { db } from "../../db/client";
 import { tenants, users } from "../../db/schema";
@@ -75,7 +75,7 @@ export const changePasswordHandler: AppRouteHandler<typeof changePassword> = asy
 	const hash = await hashPassword(new_password);
 	await d.batch([
 		d.update(users).set({ passwordHash: hash, updatedAt: now }).where(eq(users.id, user.userId)),
-		revokeUserSessions(c.env, user.tenantId, user.userId, "password_changed", { keep: user.sessionId }),
+		revokeSessions(c.env, user.tenantId, user.userId, "password_changed", { keep: user.sessionId }),
 		invalidateResetTokens(c.env, user.userId, now),
 		clearAttempts(c.env, key),
 		auditEntry(c, { tenantId: user.tenantId, action: "auth.password.changed", target: { type: "user", id: user.userId } }),

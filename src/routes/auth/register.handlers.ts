@@ -8,6 +8,7 @@ import { hashPassword, newId } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import type { AppRouteHandler } from "../../lib/types";
+import { settingsOf } from "../../tenant/settings";
 import { presentTenant } from "../tenant/tenant.schemas";
 import type { registerTenant } from "./register.routes";
 import { presentUser } from "./auth.schemas";
@@ -55,13 +56,7 @@ export const registerTenantHandler: AppRouteHandler<typeof registerTenant> = asy
 	const [[tenantRow], [userRow]] = rows;
 	try {
 		await tenantStub(c.env, tenantId).configure(
-			{
-				tenantId,
-				slug: body.slug,
-				rateLimitPerMinute: tenantRow!.rateLimitPerMinute,
-				retentionDays: tenantRow!.retentionDays,
-				version: tenantRow!.settingsVersion,
-			},
+			settingsOf(tenantRow!),
 			[{ id: key.id, hash: key.hash, revokedAt: null }],
 		);
 	} catch (err) {

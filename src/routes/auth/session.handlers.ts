@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { auditEntry, auditIfChanged } from "../../audit/audit";
 import { attemptKey, beginAttempt, clearAttempts } from "../../auth/lockout";
-import { newSession, revokeSession, rotateRefreshToken, sessionTokens } from "../../auth/sessions";
+import { newSession, revokeSessions, rotateRefreshToken, sessionTokens } from "../../auth/sessions";
 import { db } from "../../db/client";
 import { sessions, tenants, users } from "../../db/schema";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "../../lib/crypto";
@@ -97,7 +97,7 @@ export const logoutHandler: AppRouteHandler<typeof logout> = async (c) => {
 	}
 	const d = db(c.env);
 	await d.batch([
-		revokeSession(c.env, user.tenantId, user.userId, sessionId, "logout"),
+		revokeSessions(c.env, user.tenantId, user.userId, "logout", { only: sessionId }),
 		auditEntry(c, {
 			tenantId: user.tenantId,
 			action: "auth.logout",

@@ -1,7 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { auditEntry } from "../../audit/audit";
+import { settingsOf } from "../../tenant/settings";
 import { db } from "../../db/client";
-import { tenants } from "../../db/schema";
+import { type TenantRow, tenants } from "../../db/schema";
 import { tenantStub } from "../../lib/auth";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
@@ -10,7 +11,7 @@ import type { getTenant, patchTenant } from "./tenant.routes";
 import { presentTenant } from "./tenant.schemas";
 
 /** API field → column of the tenant row, for the audit's before/after. */
-const camel = { name: "name", rate_limit_per_minute: "rateLimitPerMinute", retention_days: "retentionDays" } as const;
+const column = { name: "name", rate_limit_per_minute: "rateLimitPerMinute", retention_days: "retentionDays" } as const;
 
 async function loadTenant(env: Env, id: string) {
 	const row = await db(env).select().from(tenants).where(eq(tenants.id, id)).get();
@@ -31,22 +32,18 @@ export const getTenantHandler: AppRouteHandler<typeof getTenant> = async (c) => 
 export const patchTenantHandler: AppRouteHandler<typeof patchTenant> = async (c) => {
 	const tenantId = c.get("principal").tenantId;
 	const patch = c.req.valid("json");
-	const changes = {
-		...(patch.name !== undefined && { name: patch.name }),
-		...(patch.rate_limit_per_minute !== undefined && { rateLimitPerMinute: patch.rate_limit_per_minute }),
-		...(patch.retention_days !== undefined && { retentionDays: patch.retention_days }),
-	};
 	const before = await loadTenant(c.env, tenantId);
 	const changed = Object.fromEntries(
-		Object.entries(patch).filter(([k, v]) => v !== undefined && v !== before[camel[k as keyof typeof camel]]),
+		Object.entries(patch).filter(([k, v]) => v !== undefined && v !== before[column[k as keyof typeof column]]),
 	);
+	const set: Partial<TenantRow> = Object.fromEntries(Object.entries(changed).map(([k, v]) => [column[k as keyof typeof column], v]));
 	let row = before;
 	if (Object.keys(changed).length > 0) {
 		const d = db(c.env);
 		const [[updated]] = await d.batch([
 			d
 				.update(tenants)
-				.set({ ...changes, settingsVersion: sql`${tenants.settingsVersion} + 1` })
+				.set({ ...set, settingsVersion: sql`${tenants.settingsVersion} + 1` })
 				.where(eq(tenants.id, tenantId))
 				.returning(),
 			auditEntry(c, {
@@ -54,7 +51,7 @@ export const patchTenantHandler: AppRouteHandler<typeof patchTenant> = async (c)
 				action: "tenant.updated",
 				target: { type: "tenant", id: tenantId },
 				details: {
-					before: Object.fromEntries(Object.keys(changed).map((k) => [k, before[camel[k as keyof typeof camel]]])),
+					before: Object.fromEntries(Object.keys(changed).map((k) => [k, before[column[k as keyof typeof column]]])),
 					after: changed,
 				},
 			}),
@@ -63,13 +60,7 @@ export const patchTenantHandler: AppRouteHandler<typeof patchTenant> = async (c)
 		row = updated;
 	}
 	try {
-		await tenantStub(c.env, tenantId).configure({
-			tenantId: row.id,
-			slug: row.slug,
-			rateLimitPerMinute: row.rateLimitPerMinute,
-			retentionDays: row.retentionDays,
-			version: row.settingsVersion,
-		});
+		await tenantStub(c.env, tenantId).configure(settingsOf(row));
 	} catch (err) {
 		log("error", "tenant settings saved but not applied to the tenant object", {
 			request_id: c.get("requestId"),

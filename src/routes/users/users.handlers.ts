@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { auditEntry, auditIfChanged } from "../../audit/audit";
-import { revokeUserSessions } from "../../auth/sessions";
+import { revokeSessions } from "../../auth/sessions";
 import { findUser } from "../../auth/users";
 import { db, isUniqueViolation } from "../../db/client";
 import { users } from "../../db/schema";
@@ -108,7 +108,7 @@ async function changeUser(c: Context<AppEnv>, id: string, change: Change) {
 			},
 		}),
 		// A deactivated user is signed out everywhere at once.
-		...(deactivated ? [revokeUserSessions(c.env, actor.tenantId, id, "deactivated", { ifDeactivated: true })] : []),
+		...(deactivated ? [revokeSessions(c.env, actor.tenantId, id, "deactivated", { ifDeactivated: true })] : []),
 	]);
 	if (!updated) {
 		throw new ApiError({
