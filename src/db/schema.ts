@@ -37,6 +37,8 @@ export const tenants = sqliteTable("tenants", {
 	retentionDays: integer("retention_days").notNull().default(30),
 	/** Bumped by every settings change so the tenant object can ignore a stale update that arrives late. */
 	settingsVersion: integer("settings_version").notNull().default(1),
+	/** Bumped by every change to the tenant's channels, rules, policies or silences (hand-over to its object). */
+	alertingVersion: integer("alerting_version").notNull().default(0),
 	createdAt: createdAt(),
 });
 
@@ -196,3 +198,5 @@ export type EventRow = typeof events.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
+
+export * from "./alerting";

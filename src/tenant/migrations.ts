@@ -13,6 +13,28 @@ const MIGRATIONS: string[] = [
 	// Outbox rows D1 refused on their own while answering everything else: kept, not retried forever.
 	`CREATE TABLE outbox_parked (seq INTEGER PRIMARY KEY, n INTEGER NOT NULL, body TEXT NOT NULL,
 	   error TEXT NOT NULL, parked_at INTEGER NOT NULL);`,
+	// Alerting: rule windows (series of 10-second buckets), rule states, and the alert records this
+	// object decides. "dirty" rows are not in D1 yet (the records job copies them, rev guards a race).
+	`CREATE TABLE rule_series (key TEXT PRIMARY KEY, since INTEGER NOT NULL);
+	 CREATE TABLE rule_buckets (series TEXT NOT NULL, bucket INTEGER NOT NULL, data TEXT NOT NULL,
+	   PRIMARY KEY (series, bucket)) WITHOUT ROWID;
+	 CREATE TABLE rule_state (rule_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+	 CREATE TABLE alerts (id TEXT PRIMARY KEY, rule_id TEXT NOT NULL, status TEXT NOT NULL, data TEXT NOT NULL,
+	   updated_at INTEGER NOT NULL, rev INTEGER NOT NULL DEFAULT 1, dirty INTEGER NOT NULL DEFAULT 1);
+	 CREATE UNIQUE INDEX alerts_one_open_per_rule ON alerts (rule_id) WHERE status != 'resolved';
+	 CREATE INDEX alerts_dirty ON alerts (dirty) WHERE dirty = 1;
+	 CREATE TABLE alert_timeline (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, alert_id TEXT NOT NULL,
+	   at INTEGER NOT NULL, type TEXT NOT NULL, data TEXT, dirty INTEGER NOT NULL DEFAULT 1);
+	 CREATE INDEX alert_timeline_dirty ON alert_timeline (dirty) WHERE dirty = 1;
+	 CREATE INDEX alert_timeline_alert ON alert_timeline (alert_id);
+	 CREATE TABLE notifications (id TEXT PRIMARY KEY, alert_id TEXT, channel_id TEXT NOT NULL, kind TEXT NOT NULL,
+	   status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, body TEXT NOT NULL,
+	   created_at INTEGER NOT NULL, delivered_at INTEGER, updated_at INTEGER NOT NULL, queued_at INTEGER,
+	   rev INTEGER NOT NULL DEFAULT 1, dirty INTEGER NOT NULL DEFAULT 1);
+	 CREATE INDEX notifications_unqueued ON notifications (created_at) WHERE status = 'pending' AND queued_at IS NULL;
+	 CREATE INDEX notifications_pending ON notifications (updated_at) WHERE status = 'pending';
+	 CREATE INDEX notifications_dirty ON notifications (dirty) WHERE dirty = 1;
+	 CREATE INDEX notifications_alert ON notifications (alert_id);`,
 ];
 
 /** True once this object has storage of its own (it was configured for a tenant). */

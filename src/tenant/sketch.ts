@@ -73,3 +73,29 @@ export function quantile(s: Sketch, q: number): number | null {
 export function mean(s: Sketch): number | null {
 	return s.n === 0 ? null : s.sum / s.n;
 }
+
+/**
+ * Removes `other` (a sketch previously merged into `target`) from `target`:
+ * bucket counts are additive, so a sliding window can drop its oldest slice
+ * without re-merging the rest. min and max cannot be un-merged; they are
+ * re-derived from the lowest and highest remaining buckets (within ALPHA).
+ */
+export function subtractFrom(target: Sketch, other: Sketch): void {
+	if (other.n === 0) return;
+	target.n = Math.max(0, target.n - other.n);
+	target.z = Math.max(0, target.z - other.z);
+	target.sum -= other.sum;
+	for (const [i, c] of Object.entries(other.b)) {
+		const left = (target.b[i] ?? 0) - c;
+		if (left > 0) target.b[i] = left;
+		else delete target.b[i];
+	}
+	if (target.n === 0) {
+		Object.assign(target, emptySketch());
+		return;
+	}
+	const indexes = Object.keys(target.b).map(Number);
+	const value = (i: number) => (2 * GAMMA ** i) / (GAMMA + 1);
+	target.min = target.z > 0 || indexes.length === 0 ? 0 : value(Math.min(...indexes));
+	target.max = indexes.length === 0 ? 0 : value(Math.max(...indexes));
+}

@@ -1,100 +1,70 @@
 import { DurableObject } from "cloudflare:workers";
-import { EVENT_TYPES } from "../db/schema";
-import { log } from "../lib/log";
-import { Counters, byType, minuteOf } from "./counters";
+import { loadSnapshot } from "../alerting/snapshot";
+import type { AlertingSnapshot, AttemptResult, Delivery, NotifyMessage } from "../alerting/types";
+import { type Actor, type AlertActionResult, Alerting, EVALUATE_EVERY_MS } from "./alerts/alerting";
+import { hasDirty, syncRecords } from "./alerts/sync";
+import { Counters } from "./counters";
 import { Dedupe } from "./dedupe";
+import { Flush } from "./flush";
 import { KeyUse } from "./key-use";
 import { Keys } from "./keys";
 import { isMigrated, migrate } from "./migrations";
 import { Outbox } from "./outbox";
 import { rateLimitState } from "./rate-limit";
+import { type Job, Scheduler } from "./scheduler";
 import { loadSettings, saveSettings } from "./settings";
-import { mean, quantile } from "./sketch";
 import type { IncomingEvent, IngestResult, ItemStatus, KeyRecord, TenantSettings } from "./types";
+import { EMPTY_STATS, type TenantStats, type WindowSummary, statsView, summaryView } from "./views";
+
+export type { Actor, AlertActionResult } from "./alerts/alerting";
+export type { TenantStats, WindowSummary } from "./views";
 
 /** How long an unknown tenant id is remembered as unknown before D1 is asked again. */
 const UNKNOWN_TENANT_TTL_MS = 60_000;
-const FLUSH_RETRY_MS = 5_000;
-const FLUSH_RETRY_MAX_MS = 60_000;
-/** Failed flushes in a row before the oldest outbox row is tried on its own. */
-const ISOLATE_AFTER_FAILURES = 3;
-/** Times the oldest row must fail alone, with D1 answering, before it is parked. */
-const PARK_AFTER_ISOLATED_FAILURES = 3;
-/** Parked rows are given back to the outbox for another try after this long. */
-const PARKED_RETRY_MS = 60 * 60 * 1000;
+/** Messages per Queue sendBatch (the platform's limit is 100). */
+const SEND_BATCH = 100;
 
-export type TenantStats = {
-	total_events: number;
-	events_last_minute: number;
-	events_last_hour: number;
-	by_type: Record<(typeof EVENT_TYPES)[number], number>;
-	duplicates: number;
-	rejected: number;
-	rate_limited: number;
-	rate_limit_per_minute: number;
-	/** Accepted events not yet in D1. */
-	pending_flush: number;
-	/** Accepted events D1 refused on their own; kept in the object, never dropped. */
-	parked_events: number;
+type Modules = {
+	keys: Keys;
+	keyUse: KeyUse;
+	counters: Counters;
+	dedupe: Dedupe;
+	outbox: Outbox;
+	flush: Flush;
+	alerting: Alerting;
 };
-
-export type WindowSummary = {
-	total_events: number;
-	by_type: Record<(typeof EVENT_TYPES)[number], number>;
-	errors: number;
-	error_rate: number;
-	status_classes: { "2xx": number; "3xx": number; "4xx": number; "5xx": number };
-	latency_ms: { avg: number | null; p50: number | null; p95: number | null; p99: number | null };
-};
-
-const EMPTY_STATS: TenantStats = {
-	total_events: 0,
-	events_last_minute: 0,
-	events_last_hour: 0,
-	by_type: { api_call: 0, error: 0, user_action: 0, custom: 0 },
-	duplicates: 0,
-	rejected: 0,
-	rate_limited: 0,
-	rate_limit_per_minute: 0,
-	pending_flush: 0,
-	parked_events: 0,
-};
-
-type Modules = { keys: Keys; keyUse: KeyUse; counters: Counters; dedupe: Dedupe; outbox: Outbox };
 
 /**
  * One object per tenant: the single writer that serializes rate limiting,
- * idempotency and counters, and the durable buffer in front of D1. Its public
- * methods are its RPC API; each delegates to a module that owns a table.
+ * idempotency, counters and alert decisions, and the durable buffer in
+ * front of D1. Its public methods are its RPC API; each delegates to a
+ * module. Background work (flush, key use, rule evaluation, notifications,
+ * alert records) runs as jobs of one alarm (scheduler.ts), each with its
+ * own due time and backoff.
  *
  * An object gets storage only once it is configured for a tenant that exists:
  * a well-formed key with a made-up tenant id wakes an object that stays empty.
  */
 export class TenantObject extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
+	private readonly scheduler: Scheduler;
 	private settings: TenantSettings | null = null;
 	private m: Modules | null = null;
-	/** When the alarm is due (null: none set). An alarm that is running counts as set until it ends. */
-	private alarmAt: number | null = null;
-	/** While a failed flush backs off, new work must not pull the alarm earlier. */
-	private backoffUntil = 0;
-	private flushFailures = 0;
-	private isolatedFailures = 0;
 	private unknownUntil = 0;
 	private loading: Promise<void> | undefined;
+	/** When rules were last evaluated (real time: the scheduler's clock). */
+	private evaluatedAt = 0;
+	/** The clock of every decision; tests move it to exercise windows and timers. */
+	protected now: () => number = () => Date.now();
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
+		this.scheduler = new Scheduler(ctx.storage);
 		void ctx.blockConcurrencyWhile(async () => {
+			await this.scheduler.init();
 			if (!isMigrated(this.sql)) return;
-			this.open();
-			// Events acknowledged before a restart must still reach D1.
-			this.alarmAt = await ctx.storage.getAlarm();
-			if (this.alarmAt === null && this.m!.outbox.size() > 0) this.wakeIn(0);
-			// Key uses saved before a restart still reach D1.
-			const keyUseDue = this.m!.keyUse.dueAt();
-			if (keyUseDue !== null) this.wakeAt(keyUseDue);
+			this.resume(this.open());
 		});
 	}
 
@@ -113,6 +83,9 @@ export class TenantObject extends DurableObject<Env> {
 			if (await this.loadSettings(settings.tenantId)) return;
 		}
 		this.apply(settings, keys);
+		// A tenant registered just now has no alerting configuration yet.
+		const { alerting } = this.open();
+		if (!alerting.config.loaded()) alerting.configure({ version: 0, rules: [], channels: [], policies: [], silences: [] }, this.now());
 	}
 
 	private apply(settings: TenantSettings, keys: KeyRecord[]): void {
@@ -158,7 +131,9 @@ export class TenantObject extends DurableObject<Env> {
 	 * event in order answers duplicate (seen in the last 24 h), rate_limited
 	 * (window full) or accepted (made durable in the outbox and counted).
 	 * `rejected` counts events the edge refused, so stats account for them.
-	 * Everything after the key check runs in one synchronous transaction.
+	 * Everything after the key check runs in one synchronous transaction;
+	 * once it committed, accepted events are counted into the alert rules'
+	 * windows and an evaluation is asked for (at most one a second).
 	 */
 	async ingest(input: {
 		tenantId: string;
@@ -168,16 +143,18 @@ export class TenantObject extends DurableObject<Env> {
 	}): Promise<IngestResult> {
 		const settings = await this.settingsFor(input.tenantId, input.keyHash);
 		if (!settings) return { ok: false };
-		const { counters, dedupe, outbox } = this.m!;
+		const m = this.m!;
+		const { counters, dedupe, outbox } = m;
 		const now = Date.now();
+		const accepted: IncomingEvent[] = [];
+		let result: IngestResult;
 		try {
-			return this.ctx.storage.transactionSync(() => {
+			result = this.ctx.storage.transactionSync(() => {
 				const minute = counters.minute(now);
 				const seen = dedupe.seen(
 					input.events.map((ev) => ev.event_id),
 					now,
 				);
-				const accepted: IncomingEvent[] = [];
 				let duplicates = 0;
 				let limited = 0;
 				const statuses = input.events.map((ev): ItemStatus => {
@@ -204,54 +181,34 @@ export class TenantObject extends DurableObject<Env> {
 				counters.recordOther("rl", limited, now);
 				counters.recordOther("r", input.rejected, now);
 				counters.save();
-				if (accepted.length > 0) this.wakeIn(this.flushDelayMs());
 				return { ok: true, statuses, ...rateLimitState(settings.rateLimitPerMinute, minute.n, now) };
 			});
 		} catch (err) {
 			// The transaction rolled back; the in-memory counts it touched must too.
-			this.m!.counters = new Counters(this.sql);
+			m.counters = new Counters(this.sql);
 			throw err;
 		}
+		if (accepted.length > 0) {
+			this.scheduler.at("flush", now + this.flushDelayMs());
+			const decisionNow = this.now();
+			if (m.alerting.record(accepted, decisionNow)) {
+				this.scheduler.at("rules", Math.max(now, this.evaluatedAt + EVALUATE_EVERY_MS));
+			}
+		}
+		return result;
 	}
 
 	/** Counters for GET /ingestion/stats: lifetime totals plus the current minute and hour. */
 	async stats(tenantId: string): Promise<TenantStats> {
 		if (!this.settings && !(await this.loadSettings(tenantId))) return EMPTY_STATS;
-		const now = Date.now();
-		const minute = minuteOf(now);
 		const m = this.open();
-		const totals = m.counters.getTotals();
-		return {
-			total_events: totals.n,
-			events_last_minute: m.counters.minute(now).n,
-			events_last_hour: m.counters.window(minute - 59, minute).n,
-			by_type: byType(totals.t),
-			duplicates: totals.d,
-			rejected: totals.r,
-			rate_limited: totals.rl,
-			rate_limit_per_minute: this.settings?.rateLimitPerMinute ?? 0,
-			pending_flush: m.outbox.size(),
-			parked_events: m.outbox.parked(),
-		};
+		return statsView(m.counters, m.outbox, this.settings?.rateLimitPerMinute ?? 0, Date.now());
 	}
 
-	/**
-	 * Counts and latency percentiles over the last `minutes` UTC minutes
-	 * (the current one included): a merge of minute rows.
-	 */
+	/** Counts and latency percentiles over the last `minutes` UTC minutes (the current one included). */
 	async summary(tenantId: string, minutes: number): Promise<WindowSummary | null> {
 		if (!this.settings && !(await this.loadSettings(tenantId))) return null;
-		const m = this.open();
-		const now = minuteOf(Date.now());
-		const w = m.counters.window(now - minutes + 1, now);
-		return {
-			total_events: w.n,
-			by_type: byType(w.t),
-			errors: w.e,
-			error_rate: w.n === 0 ? 0 : w.e / w.n,
-			status_classes: { "2xx": w.s["2xx"] ?? 0, "3xx": w.s["3xx"] ?? 0, "4xx": w.s["4xx"] ?? 0, "5xx": w.s["5xx"] ?? 0 },
-			latency_ms: { avg: mean(w.l), p50: quantile(w.l, 0.5), p95: quantile(w.l, 0.95), p99: quantile(w.l, 0.99) },
-		};
+		return summaryView(this.open().counters, minutes, Date.now());
 	}
 
 	/** Number of acknowledged events not yet in D1. */
@@ -259,77 +216,150 @@ export class TenantObject extends DurableObject<Env> {
 		return this.m?.outbox.size() ?? 0;
 	}
 
+	// --- alerting -------------------------------------------------------------
+
 	/**
-	 * Writes buffered events to D1 and does housekeeping. Idempotent: a run
-	 * that dies after D1 committed replays rows that INSERT OR IGNORE skips.
-	 * A D1 failure reschedules itself with backoff instead of relying on the
-	 * platform's bounded alarm retries, so buffered events are never stranded.
+	 * Takes the tenant's alerting configuration from D1 (newer versions only)
+	 * and evaluates against it at once. Rules deleted or disabled resolve
+	 * their open alert.
 	 */
-	override async alarm(): Promise<void> {
-		const tenantId = this.settings?.tenantId;
-		if (!tenantId || !this.m) {
-			this.alarmAt = null;
-			return;
-		}
-		const { outbox, counters, dedupe } = this.m;
-		const deadline = Date.now() + 10_000;
-		try {
-			while ((await outbox.flush(this.env.DB, tenantId)) > 0 && Date.now() < deadline) {
-				// keep draining while there is a backlog
-			}
-			this.flushFailures = 0;
-			this.backoffUntil = 0;
-		} catch (err) {
-			this.flushFailures++;
-			log("error", "flush to D1 failed; retrying", { tenant_id: tenantId, failures: this.flushFailures, error: String(err) });
-			if (this.flushFailures >= ISOLATE_AFTER_FAILURES && (await this.isolateOldest(tenantId))) {
-				this.rescheduleIn(0);
-			} else {
-				this.rescheduleIn(Math.min(FLUSH_RETRY_MS * this.flushFailures, FLUSH_RETRY_MAX_MS));
-			}
-			return;
-		}
-		const now = Date.now();
-		outbox.unpark(now - PARKED_RETRY_MS);
-		counters.saveSketch();
-		dedupe.prune(now);
-		counters.prune(now);
-		await this.m.keyUse.sync(this.env.DB, tenantId, now);
-		this.alarmAt = null;
-		if (outbox.size() > 0) this.wakeIn(0);
-		else {
-			const keyUseDue = this.m.keyUse.dueAt();
-			if (keyUseDue !== null) this.wakeAt(keyUseDue);
-		}
+	async configureAlerting(tenantId: string, snapshot: AlertingSnapshot): Promise<void> {
+		if (!this.settings && !(await this.loadSettings(tenantId))) throw new Error(`tenant ${tenantId} not found in D1`);
+		const { alerting } = this.open();
+		if (alerting.configure(snapshot, this.now())) this.afterAlerting(this.now());
+	}
+
+	/** Records a `test` notification to the channel and queues it; null when the channel is unknown. */
+	async testChannel(tenantId: string, channelId: string): Promise<string | null> {
+		const alerting = await this.alertingFor(tenantId);
+		const id = alerting?.test(channelId, this.now()) ?? null;
+		if (id) this.afterAlerting(this.now());
+		return id;
+	}
+
+	/** Acknowledges an open alert (escalation stops; PagerDuty is told). */
+	async acknowledgeAlert(tenantId: string, alertId: string, by: Actor, note?: string): Promise<AlertActionResult> {
+		return this.alertAction(tenantId, (a, now) => a.acknowledge(alertId, by, note, now));
+	}
+
+	/** Resolves an open alert by hand (a resolved notification goes out). */
+	async resolveAlert(tenantId: string, alertId: string, by: Actor, note?: string): Promise<AlertActionResult> {
+		return this.alertAction(tenantId, (a, now) => a.resolveByHand(alertId, by, note, now));
+	}
+
+	/** Sends the alert's next escalation step now. */
+	async escalateAlert(tenantId: string, alertId: string, by: Actor, note?: string): Promise<AlertActionResult> {
+		return this.alertAction(tenantId, (a, now) => a.escalateByHand(alertId, by, note, now));
 	}
 
 	/**
-	 * After repeated failures, tells a D1 outage from a row D1 refuses: when D1
-	 * answers a trivial query but refuses the oldest outbox row written alone,
-	 * that row is parked (kept, logged, counted in stats, retried hourly) so
-	 * the rows behind it flow again. During an outage nothing is parked.
-	 * Returns true when the oldest row went through or was parked.
+	 * The every-minute cron's visit at `now` (its scheduled time): escalation
+	 * steps that came due, and notifications whose queue message was lost.
 	 */
-	private async isolateOldest(tenantId: string): Promise<boolean> {
-		try {
-			await this.env.DB.prepare("SELECT 1").first();
-		} catch {
-			return false;
-		}
-		const { outbox } = this.m!;
-		try {
-			await outbox.flush(this.env.DB, tenantId, 1);
-			this.isolatedFailures = 0;
-		} catch (err) {
-			// A passing fault looks the same once; only a row that fails alone
-			// again and again, while D1 answers, is parked.
-			if (++this.isolatedFailures < PARK_AFTER_ISOLATED_FAILURES) return false;
-			const parked = outbox.parkOldest(String(err), Date.now());
-			this.isolatedFailures = 0;
-			log("error", "D1 refused buffered events on their own; parked them", { tenant_id: tenantId, events: parked, error: String(err) });
-		}
-		this.flushFailures = 0;
-		return true;
+	async tick(tenantId: string, now: number): Promise<number> {
+		const alerting = await this.alertingFor(tenantId);
+		if (!alerting) return 0;
+		const caused = alerting.tick(now);
+		this.afterAlerting(Date.now());
+		return caused;
+	}
+
+	/** What the queue consumer needs for one attempt; null when unknown or already final. */
+	async delivery(notificationId: string): Promise<Delivery | null> {
+		if (!this.m && !isMigrated(this.sql)) return null;
+		const { alerting } = this.open();
+		const delivery = alerting.delivery(notificationId, Date.now());
+		if (!delivery) this.scheduler.at("records", Date.now());
+		return delivery;
+	}
+
+	/** Records one attempt's outcome; `final` marks it failed for good when it did not succeed. */
+	async deliveryAttempt(notificationId: string, result: AttemptResult, final: boolean): Promise<void> {
+		if (!this.m && !isMigrated(this.sql)) return;
+		this.open().alerting.attempt(notificationId, result, final, Date.now());
+		this.scheduler.at("records", Date.now());
+	}
+
+	/** Runs the due jobs; see scheduler.ts. */
+	override async alarm(): Promise<void> {
+		const tenantId = this.settings?.tenantId;
+		if (!tenantId || !this.m) return;
+		const m = this.m;
+		await this.scheduler.run(Date.now(), {
+			rules: () => {
+				this.evaluatedAt = Date.now();
+				const next = m.alerting.evaluate(this.now());
+				this.afterAlerting(Date.now(), false);
+				return next === null ? null : Date.now() + (next - this.now());
+			},
+			notify: () => this.sendNotifications(),
+			records: async (now) => {
+				await syncRecords(this.sql, this.env.DB, tenantId);
+				m.alerting.alerts.prune(now);
+				return hasDirty(this.sql) ? Date.now() : null;
+			},
+			flush: async (now) => {
+				const { next, backoff } = await m.flush.run(tenantId, now);
+				return backoff && next !== null ? { retryAt: next } : next;
+			},
+			keys: async (now) => {
+				await m.keyUse.sync(this.env.DB, tenantId, now);
+				return m.keyUse.dueAt();
+			},
+			config: async () => {
+				const snapshot = await loadSnapshot(this.env, tenantId);
+				if (snapshot && m.alerting.configure(snapshot, this.now())) this.afterAlerting(Date.now());
+				return null;
+			},
+		});
+	}
+
+	/** Sends queue messages for recorded notifications not yet sent; marks them sent. */
+	private async sendNotifications(): Promise<number | null> {
+		const { notifications } = this.m!.alerting;
+		const tenantId = this.settings!.tenantId;
+		const ids = notifications.unqueued(SEND_BATCH);
+		if (ids.length === 0) return null;
+		await this.env.ALERTS_QUEUE.sendBatch(ids.map((n) => ({ body: { t: tenantId, n } satisfies NotifyMessage, contentType: "json" as const })));
+		notifications.markQueued(ids, Date.now());
+		return ids.length === SEND_BATCH ? Date.now() : null;
+	}
+
+	/** After alerting changed something: send what it recorded, copy records to D1, keep evaluating. */
+	private afterAlerting(now: number, evaluate = true): void {
+		const { alerting } = this.m!;
+		if (alerting.notifications.unqueued(1).length > 0) this.scheduler.at("notify", now);
+		if (hasDirty(this.sql)) this.scheduler.at("records", now + this.flushDelayMs());
+		if (evaluate && alerting.active()) this.scheduler.at("rules", Math.max(now, this.evaluatedAt + EVALUATE_EVERY_MS));
+	}
+
+	private async alertAction(
+		tenantId: string,
+		action: (alerting: Alerting, now: number) => AlertActionResult,
+	): Promise<AlertActionResult> {
+		const alerting = await this.alertingFor(tenantId);
+		if (!alerting) return { ok: false, reason: "not_found" };
+		const result = action(alerting, this.now());
+		if (result.ok) this.afterAlerting(Date.now());
+		return result;
+	}
+
+	private async alertingFor(tenantId: string): Promise<Alerting | null> {
+		if (!this.settings && !(await this.loadSettings(tenantId))) return null;
+		return this.open().alerting;
+	}
+
+	/** After a restart: ask for every job whose state says there is work, so nothing is stranded. */
+	private resume(m: Modules): void {
+		const now = Date.now();
+		const ask = (job: Job, at: number | null | undefined) => at != null && this.scheduler.at(job, at);
+		ask("flush", m.outbox.size() > 0 ? now : null);
+		ask("keys", m.keyUse.dueAt());
+		ask("rules", m.alerting.active() ? now : null);
+		ask("notify", m.alerting.notifications.unqueued(1).length > 0 ? now : null);
+		ask("records", hasDirty(this.sql) ? now : null);
+		// A copy that was lost (or never arrived) is reloaded from D1, off the hot path.
+		ask("config", this.settings && !m.alerting.config.loaded() ? now : null);
 	}
 
 	/**
@@ -350,29 +380,10 @@ export class TenantObject extends DurableObject<Env> {
 		return Number(this.env.FLUSH_DELAY_MS) || 500;
 	}
 
-	/** Sets the alarm for `at` unless one is already due sooner (or running). */
-	private wakeAt(at: number): void {
-		at = Math.max(at, this.backoffUntil);
-		if (this.alarmAt !== null && this.alarmAt <= at) return;
-		this.alarmAt = at;
-		void this.ctx.storage.setAlarm(at);
-	}
-
-	private wakeIn(delayMs: number): void {
-		this.wakeAt(Date.now() + delayMs);
-	}
-
-	/** From inside a running alarm: the next run, whatever was set before. */
-	private rescheduleIn(delayMs: number): void {
-		this.alarmAt = null;
-		this.backoffUntil = Date.now() + delayMs;
-		this.wakeIn(delayMs);
-	}
-
-	/** Notes a key's use; D1 hears of it with the next flush, or a minute after its last write. */
+	/** Notes a key's use; D1 hears of it a minute after its last write at most. */
 	private touchKey(id: string, now: number): void {
 		const syncAt = this.m!.keyUse.touch(id, now);
-		this.wakeAt(Math.max(now + this.flushDelayMs(), syncAt));
+		this.scheduler.at("keys", Math.max(now + this.flushDelayMs(), syncAt));
 	}
 
 	/** Creates this object's tables (once) and its modules. */
@@ -380,13 +391,20 @@ export class TenantObject extends DurableObject<Env> {
 		if (this.m) return this.m;
 		migrate(this.sql);
 		this.settings = loadSettings(this.sql);
-		this.m = {
+		const m: Omit<Modules, "flush"> = {
 			keys: new Keys(this.sql),
 			keyUse: new KeyUse(this.sql),
 			counters: new Counters(this.sql),
 			dedupe: new Dedupe(this.sql),
 			outbox: new Outbox(this.sql),
+			alerting: new Alerting(
+				this.sql,
+				(fn) => this.ctx.storage.transactionSync(fn),
+				() => ({ id: this.settings?.tenantId ?? "", slug: this.settings?.slug ?? "" }),
+			),
 		};
+		// The flush reads the modules through this.m, so a module replaced after a rollback is the one it uses.
+		this.m = { ...m, flush: new Flush(() => this.env.DB, () => this.m!) };
 		return this.m;
 	}
 
@@ -430,5 +448,7 @@ export class TenantObject extends DurableObject<Env> {
 			},
 			results.map((k) => ({ id: k.id, hash: k.key_hash, revokedAt: k.revoked_at })),
 		);
+		const m = this.open();
+		if (!m.alerting.config.loaded()) this.scheduler.at("config", Date.now());
 	}
 }

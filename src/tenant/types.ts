@@ -18,10 +18,14 @@ export type NormalizedEvent = {
 
 /**
  * What the edge hands the tenant object for one valid event: the few fields
- * the object decides and counts with, and the event already serialized as a
+ * the object decides and counts with (alert rules filter on source,
+ * endpoint and method), and the event already serialized as a
  * row (event-row.ts), so the object never re-serializes what it buffers.
  */
-export type IncomingEvent = Pick<NormalizedEvent, "event_id" | "event_type" | "status_code" | "response_time_ms"> & {
+export type IncomingEvent = Pick<
+	NormalizedEvent,
+	"event_id" | "event_type" | "status_code" | "response_time_ms" | "source" | "endpoint" | "method"
+> & {
 	row: string;
 };
 

@@ -116,6 +116,9 @@ export function toIncoming(input: EventInputType, now: number): IncomingEvent {
 		event_type: ev.event_type,
 		status_code: ev.status_code,
 		response_time_ms: ev.response_time_ms,
+		source: ev.source,
+		endpoint: ev.endpoint,
+		method: ev.method,
 		row: toRow(ev),
 	};
 }
