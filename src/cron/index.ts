@@ -1,4 +1,5 @@
 import { log } from "../lib/log";
+import { runAlertingTick } from "./escalate";
 import { pruneAccounts } from "./housekeeping";
 import { enforceRetention } from "./retention";
 
@@ -7,11 +8,20 @@ export const RETENTION_CRON = "17 * * * *";
 /**
  * Cron Triggers (wrangler.toml): the hourly one starts a retention pass and
  * prunes spent account state (sessions, reset tokens, lockouts); the
- * every-minute one continues a pass that ran out of budget (and will run
- * escalations).
+ * every-minute one runs alert escalations (and resends lost notifications)
+ * and continues a retention pass that ran out of budget. Each part runs on
+ * its own, so a failing retention pass never stops escalations.
  */
 export async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
 	const now = controller.scheduledTime;
+	if (controller.cron !== RETENTION_CRON) {
+		try {
+			const caused = await runAlertingTick(env, now);
+			if (caused > 0) log("info", "alerting tick", { notifications: caused });
+		} catch (err) {
+			log("error", "alerting tick failed", { error: String(err) });
+		}
+	}
 	if (controller.cron === RETENTION_CRON) {
 		await enforceRetention(env, { now });
 		log("info", "housekeeping", { deleted: await pruneAccounts(env, now) });
