@@ -3,6 +3,7 @@ import { ApiError, type ErrorCode, errorBody } from "./lib/errors";
 import { log } from "./lib/log";
 import { requestContext, requireConfig } from "./lib/middleware";
 import { VERSION, createRouter } from "./lib/router";
+import { alertingRoutes } from "./routes/alerting";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditLogRoutes } from "./routes/audit-log";
 import { authRoutes } from "./routes/auth";
@@ -24,6 +25,7 @@ export function createApp() {
 	app.route("/api/v1", auditLogRoutes);
 	app.route("/api/v1", tenantRoutes);
 	app.route("/api/v1", ingestionRoutes);
+	app.route("/api/v1", alertingRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
 		type: "apiKey",
