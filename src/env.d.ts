@@ -10,5 +10,7 @@ declare namespace Cloudflare {
 		EMAIL_FROM?: string;
 		/** Public base URL for links in emails; required outside development (default there: the request's origin). */
 		APP_URL?: string;
+		/** PagerDuty Events API v2 endpoint (default https://events.pagerduty.com/v2/enqueue); tests and local runs point it elsewhere. */
+		PAGERDUTY_EVENTS_URL?: string;
 	}
 }

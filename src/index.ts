@@ -1,5 +1,7 @@
+import type { NotifyMessage } from "./alerting/types";
 import { createApp } from "./app";
 import { scheduled } from "./cron";
+import { queue } from "./queue";
 
 export { TenantObject } from "./tenant/tenant-object";
 
@@ -8,4 +10,5 @@ const app = createApp();
 export default {
 	fetch: app.fetch,
 	scheduled,
-} satisfies ExportedHandler<Env>;
+	queue,
+} satisfies ExportedHandler<Env, NotifyMessage>;

@@ -148,3 +148,16 @@ export type Delivery = {
 export type AttemptResult =
 	| { ok: true }
 	| { ok: false; error: string; /** true: retrying cannot help (a 4xx, a forbidden host) */ permanent?: boolean };
+
+/** Every dead-letter result's error starts with this (see isDeadLetter). */
+export const DEAD_LETTER_PREFIX = "dead-lettered";
+
+/**
+ * A result for which this is true is not an attempt but the platform giving
+ * up (the dead-letter queue): the object marks the notification failed,
+ * counts no attempt, and keeps a `last_error` already set, since the
+ * receiver's own error says more than "dead-lettered".
+ */
+export function isDeadLetter(result: AttemptResult): boolean {
+	return !result.ok && result.error.startsWith(DEAD_LETTER_PREFIX);
+}

@@ -12,6 +12,8 @@ declare module "vitest" {
 		devOutput: string;
 		/** GET it for the emails the system sent through the email API (a stand-in for Resend). */
 		mailboxUrl: string;
+		/** A webhook receiver: POST <url>/<bucket> is recorded (raw body and headers), GET <url>/<bucket> lists them. */
+		receiverUrl: string;
 	}
 }
 
@@ -53,9 +55,31 @@ async function startMailbox(): Promise<{ url: string; close: () => void }> {
 	return { url: `http://127.0.0.1:${port}/emails`, close: () => server.close() };
 }
 
+type Received = { at: number; headers: Record<string, string | string[] | undefined>; body: string };
+
+/** An HTTP receiver on loopback for webhook deliveries, keeping each request exactly as it arrived. */
+async function startReceiver(): Promise<{ url: string; close: () => void }> {
+	const buckets = new Map<string, Received[]>();
+	const server = createHttpServer(async (req, res) => {
+		const bucket = req.url ?? "/";
+		if (req.method === "POST") {
+			const list = buckets.get(bucket) ?? [];
+			list.push({ at: Date.now(), headers: req.headers, body: await bodyOf(req) });
+			buckets.set(bucket, list);
+			res.writeHead(200).end("ok");
+		} else {
+			res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(buckets.get(bucket) ?? []));
+		}
+	});
+	const port = await freePort();
+	await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+	return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+
 /** Starts `npm run dev`'s script on free ports with a fresh state directory. */
 export default async function setup(project: TestProject) {
 	const mailbox = await startMailbox();
+	const receiver = await startReceiver();
 	const [port, inspector] = [await freePort(), await freePort()];
 	const state = mkdtempSync(join(tmpdir(), "pulsestream-e2e-"));
 	let output = "";
@@ -84,6 +108,7 @@ export default async function setup(project: TestProject) {
 	project.provide("baseUrl", baseUrl);
 	project.provide("devOutput", output);
 	project.provide("mailboxUrl", mailbox.url);
+	project.provide("receiverUrl", receiver.url);
 	return () => {
 		// The script spawns wrangler, which spawns workerd: end the whole group.
 		try {
@@ -91,5 +116,6 @@ export default async function setup(project: TestProject) {
 		} catch {}
 		rmSync(state, { recursive: true, force: true });
 		mailbox.close();
+		receiver.close();
 	};
 }

@@ -1,4 +1,4 @@
-import type { AttemptResult, Delivery, NotificationKind, NotificationStatus, WebhookBody } from "../../alerting/types";
+import { type AttemptResult, type Delivery, type NotificationKind, type NotificationStatus, type WebhookBody, isDeadLetter } from "../../alerting/types";
 import { newId } from "../../lib/crypto";
 import type { AlertRecord } from "./alerts";
 import { presentAlert } from "./alerts";
@@ -148,9 +148,11 @@ export class Notifications {
 	attempt(id: string, result: AttemptResult, final: boolean, now: number): Row | null {
 		const row = this.row(id);
 		if (!row || row.status !== "pending") return null;
-		const attempts = row.attempts + (result.ok || !result.error.startsWith("dead-lettered") ? 1 : 0);
+		// A dead letter is the platform giving up, not an attempt: it keeps the receiver's own error.
+		const deadLetter = isDeadLetter(result);
+		const attempts = row.attempts + (deadLetter ? 0 : 1);
 		const status: NotificationStatus = result.ok ? "delivered" : final ? "failed" : "pending";
-		const lastError = result.ok ? row.last_error : result.error.startsWith("dead-lettered") && row.last_error ? row.last_error : result.error.slice(0, 1000);
+		const lastError = result.ok ? row.last_error : deadLetter && row.last_error ? row.last_error : result.error.slice(0, 1000);
 		this.sql.exec(
 			`UPDATE notifications SET status = ?, attempts = ?, last_error = ?, delivered_at = ?, updated_at = ?,
 			   rev = rev + 1, dirty = 1 WHERE id = ?`,
