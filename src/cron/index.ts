@@ -1,4 +1,5 @@
 import { log } from "../lib/log";
+import { pruneAlertHistory } from "./alert-history";
 import { runAlertingTick } from "./escalate";
 import { pruneAccounts } from "./housekeeping";
 import { enforceRetention } from "./retention";
@@ -7,7 +8,8 @@ export const RETENTION_CRON = "17 * * * *";
 
 /**
  * Cron Triggers (wrangler.toml): the hourly one starts a retention pass and
- * prunes spent account state (sessions, reset tokens, lockouts); the
+ * prunes spent account state (sessions, reset tokens, lockouts) and alert
+ * history older than 90 days; the
  * every-minute one runs alert escalations (and resends lost notifications)
  * and continues a retention pass that ran out of budget. Each part runs on
  * its own, so a failing retention pass never stops escalations.
@@ -24,7 +26,7 @@ export async function scheduled(controller: ScheduledController, env: Env, _ctx:
 	}
 	if (controller.cron === RETENTION_CRON) {
 		await enforceRetention(env, { now });
-		log("info", "housekeeping", { deleted: await pruneAccounts(env, now) });
+		log("info", "housekeeping", { deleted: { ...(await pruneAccounts(env, now)), ...(await pruneAlertHistory(env, now)) } });
 	}
 	// At :17 both triggers fire; the hourly run already carries the pass on.
 	else if (new Date(now).getUTCMinutes() !== 17) await enforceRetention(env, { now, continueOnly: true });

@@ -1,19 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
-import { loadSnapshot } from "../alerting/snapshot";
-import type { AlertingSnapshot, AttemptResult, Delivery, NotifyMessage } from "../alerting/types";
+import type { AlertingSnapshot, AttemptResult, Delivery } from "../alerting/types";
 import { type Actor, type AlertActionResult, Alerting, EVALUATE_EVERY_MS } from "./alerts/alerting";
-import { hasDirty, syncRecords } from "./alerts/sync";
+import { hasDirty } from "./alerts/sync";
+import { admit } from "./admit";
 import { Counters } from "./counters";
 import { Dedupe } from "./dedupe";
 import { Flush } from "./flush";
+import { loadTenant } from "./hydrate";
+import { jobHandlers } from "./jobs";
 import { KeyUse } from "./key-use";
 import { Keys } from "./keys";
 import { isMigrated, migrate } from "./migrations";
 import { Outbox } from "./outbox";
-import { rateLimitState } from "./rate-limit";
 import { type Job, Scheduler } from "./scheduler";
 import { loadSettings, saveSettings } from "./settings";
-import type { IncomingEvent, IngestResult, ItemStatus, KeyRecord, TenantSettings } from "./types";
+import type { IncomingEvent, IngestResult, KeyRecord, TenantSettings } from "./types";
 import { EMPTY_STATS, type TenantStats, type WindowSummary, statsView, summaryView } from "./views";
 
 export type { Actor, AlertActionResult } from "./alerts/alerting";
@@ -21,8 +22,6 @@ export type { TenantStats, WindowSummary } from "./views";
 
 /** How long an unknown tenant id is remembered as unknown before D1 is asked again. */
 const UNKNOWN_TENANT_TTL_MS = 60_000;
-/** Messages per Queue sendBatch (the platform's limit is 100). */
-const SEND_BATCH = 100;
 
 type Modules = {
 	keys: Keys;
@@ -144,50 +143,16 @@ export class TenantObject extends DurableObject<Env> {
 		const settings = await this.settingsFor(input.tenantId, input.keyHash);
 		if (!settings) return { ok: false };
 		const m = this.m!;
-		const { counters, dedupe, outbox } = m;
 		const now = Date.now();
-		const accepted: IncomingEvent[] = [];
-		let result: IngestResult;
+		let decided: ReturnType<typeof admit>;
 		try {
-			result = this.ctx.storage.transactionSync(() => {
-				const minute = counters.minute(now);
-				const seen = dedupe.seen(
-					input.events.map((ev) => ev.event_id),
-					now,
-				);
-				let duplicates = 0;
-				let limited = 0;
-				const statuses = input.events.map((ev): ItemStatus => {
-					if (seen.has(ev.event_id)) {
-						duplicates++;
-						return "duplicate";
-					}
-					if (minute.n >= settings.rateLimitPerMinute) {
-						limited++;
-						return "rate_limited";
-					}
-					// A second copy within the same request is a duplicate of the first.
-					seen.add(ev.event_id);
-					accepted.push(ev);
-					counters.recordAccepted(ev, now);
-					return "accepted";
-				});
-				dedupe.remember(
-					accepted.map((ev) => ev.event_id),
-					now,
-				);
-				outbox.append(accepted.map((ev) => ev.row));
-				counters.recordOther("d", duplicates, now);
-				counters.recordOther("rl", limited, now);
-				counters.recordOther("r", input.rejected, now);
-				counters.save();
-				return { ok: true, statuses, ...rateLimitState(settings.rateLimitPerMinute, minute.n, now) };
-			});
+			decided = this.ctx.storage.transactionSync(() => admit(m, settings, input, now));
 		} catch (err) {
 			// The transaction rolled back; the in-memory counts it touched must too.
 			m.counters = new Counters(this.sql);
 			throw err;
 		}
+		const { result, accepted } = decided;
 		if (accepted.length > 0) {
 			this.scheduler.at("flush", now + this.flushDelayMs());
 			const decisionNow = this.now();
@@ -280,49 +245,24 @@ export class TenantObject extends DurableObject<Env> {
 		this.scheduler.at("records", Date.now());
 	}
 
-	/** Runs the due jobs; see scheduler.ts. */
+	/** Runs the due jobs; see scheduler.ts and jobs.ts. */
 	override async alarm(): Promise<void> {
 		const tenantId = this.settings?.tenantId;
 		if (!tenantId || !this.m) return;
-		const m = this.m;
-		await this.scheduler.run(Date.now(), {
-			rules: () => {
-				this.evaluatedAt = Date.now();
-				const next = m.alerting.evaluate(this.now());
-				this.afterAlerting(Date.now(), false);
-				return next === null ? null : Date.now() + (next - this.now());
-			},
-			notify: () => this.sendNotifications(),
-			records: async (now) => {
-				await syncRecords(this.sql, this.env.DB, tenantId);
-				m.alerting.alerts.prune(now);
-				return hasDirty(this.sql) ? Date.now() : null;
-			},
-			flush: async (now) => {
-				const { next, backoff } = await m.flush.run(tenantId, now);
-				return backoff && next !== null ? { retryAt: next } : next;
-			},
-			keys: async (now) => {
-				await m.keyUse.sync(this.env.DB, tenantId, now);
-				return m.keyUse.dueAt();
-			},
-			config: async () => {
-				const snapshot = await loadSnapshot(this.env, tenantId);
-				if (snapshot && m.alerting.configure(snapshot, this.now())) this.afterAlerting(Date.now());
-				return null;
-			},
-		});
-	}
-
-	/** Sends queue messages for recorded notifications not yet sent; marks them sent. */
-	private async sendNotifications(): Promise<number | null> {
-		const { notifications } = this.m!.alerting;
-		const tenantId = this.settings!.tenantId;
-		const ids = notifications.unqueued(SEND_BATCH);
-		if (ids.length === 0) return null;
-		await this.env.ALERTS_QUEUE.sendBatch(ids.map((n) => ({ body: { t: tenantId, n } satisfies NotifyMessage, contentType: "json" as const })));
-		notifications.markQueued(ids, Date.now());
-		return ids.length === SEND_BATCH ? Date.now() : null;
+		await this.scheduler.run(
+			Date.now(),
+			jobHandlers({
+				env: this.env,
+				sql: this.sql,
+				tenantId,
+				modules: this.m,
+				now: () => this.now(),
+				evaluated: () => {
+					this.evaluatedAt = Date.now();
+				},
+				afterAlerting: (now, evaluate) => this.afterAlerting(now, evaluate),
+			}),
+		);
 	}
 
 	/** After alerting changed something: send what it recorded, copy records to D1, keep evaluating. */
@@ -424,31 +364,12 @@ export class TenantObject extends DurableObject<Env> {
 	}
 
 	private async loadFromD1(tenantId: string): Promise<void> {
-		const tenant = await this.env.DB.prepare(
-			"SELECT id, slug, rate_limit_per_minute, retention_days, settings_version FROM tenants WHERE id = ?",
-		)
-			.bind(tenantId)
-			.first<{ id: string; slug: string; rate_limit_per_minute: number; retention_days: number; settings_version: number }>();
+		const tenant = await loadTenant(this.env.DB, tenantId);
 		if (!tenant) {
 			this.unknownUntil = Date.now() + UNKNOWN_TENANT_TTL_MS;
 			return;
 		}
-		const { results } = await this.env.DB.prepare(
-			"SELECT id, key_hash, revoked_at FROM api_keys WHERE tenant_id = ?",
-		)
-			.bind(tenantId)
-			.all<{ id: string; key_hash: string; revoked_at: number | null }>();
-		this.apply(
-			{
-				tenantId: tenant.id,
-				slug: tenant.slug,
-				rateLimitPerMinute: tenant.rate_limit_per_minute,
-				retentionDays: tenant.retention_days,
-				version: tenant.settings_version,
-			},
-			results.map((k) => ({ id: k.id, hash: k.key_hash, revokedAt: k.revoked_at })),
-		);
-		const m = this.open();
-		if (!m.alerting.config.loaded()) this.scheduler.at("config", Date.now());
+		this.apply(tenant.settings, tenant.keys);
+		if (!this.open().alerting.config.loaded()) this.scheduler.at("config", Date.now());
 	}
 }
