@@ -18,12 +18,13 @@ export type AuditAction =
 	| "user.deactivated"
 	| "api_key.created"
 	| "api_key.revoked"
-	| "tenant.updated";
+	| "tenant.updated"
+	| `${"alert_channel" | "alert_rule" | "escalation_policy" | "silence"}.${"created" | "updated" | "deleted"}`;
 
 export type AuditInput = {
 	tenantId: string;
 	action: AuditAction;
-	target?: { type: "user" | "api_key" | "tenant"; id: string };
+	target?: { type: "user" | "api_key" | "tenant" | "alert_channel" | "alert_rule" | "escalation_policy" | "silence"; id: string };
 	details?: Record<string, unknown>;
 	/** Who acted, when not the signed-in user of the request (sign-in, password reset). */
 	actor?: { type: "user" | "anonymous"; id?: string | null; email?: string | null };

@@ -11,6 +11,7 @@ import type { createChannel, deleteChannel, getChannel, listChannels, patchChann
 import { CONFIG_SCHEMAS, newWebhookSecret, presentChannel } from "./channels.schemas";
 import { channelUnused, channelUsers, stillUsed } from "./refs";
 import { bumpVersion, changedMeanwhile, countBelow, handOver, insertWhere, nextUpdatedAt, notFound } from "./shared";
+import { auditConfig } from "./audit";
 
 /** Channels per tenant: bounds the snapshot the tenant's object holds. */
 export const MAX_CHANNELS = 200;
@@ -61,6 +62,7 @@ export const createChannelHandler: AppRouteHandler<typeof createChannel> = async
 	const [created] = await db(c.env).batch([
 		insertWhere(c.env, alertChannels, row, countBelow("alert_channels", tenantId, MAX_CHANNELS)),
 		bumpVersion(c.env, tenantId),
+		auditConfig(c, tenantId, "alert_channel.created", row.id),
 	]);
 	if (created.length === 0) {
 		throw new ApiError({
@@ -119,6 +121,7 @@ export const patchChannelHandler: AppRouteHandler<typeof patchChannel> = async (
 			.where(and(eq(alertChannels.id, id), eq(alertChannels.tenantId, tenantId), eq(alertChannels.updatedAt, before.updatedAt)))
 			.returning(),
 		bumpVersion(c.env, tenantId),
+		auditConfig(c, tenantId, "alert_channel.updated", id),
 	]);
 	if (updated.length === 0) {
 		await loadChannel(c.env, tenantId, id);
@@ -147,6 +150,7 @@ export const deleteChannelHandler: AppRouteHandler<typeof deleteChannel> = async
 			.where(and(eq(alertChannels.id, id), eq(alertChannels.tenantId, tenantId), channelUnused(tenantId, id)))
 			.returning({ id: alertChannels.id }),
 		bumpVersion(c.env, tenantId),
+		auditConfig(c, tenantId, "alert_channel.deleted", id),
 	]);
 	if (deleted.length === 0) {
 		await loadChannel(c.env, tenantId, id);

@@ -8,6 +8,7 @@ import type { createPolicy, deletePolicy, getPolicy, listPolicies, patchPolicy }
 import { PolicyInputSchema, presentPolicy, stepRefs } from "./policies.schemas";
 import { assertChannels, channelsExist, policyUnused, policyUsers, stillUsed } from "./refs";
 import { bumpVersion, changedMeanwhile, countBelow, handOver, insertWhere, nextUpdatedAt, notFound } from "./shared";
+import { auditConfig } from "./audit";
 
 /** Policies per tenant: bounds the snapshot the tenant's object holds. */
 export const MAX_POLICIES = 200;
@@ -41,7 +42,7 @@ export const createPolicyHandler: AppRouteHandler<typeof createPolicy> = async (
 	const now = Date.now();
 	const row: EscalationPolicyRow = { id: newId(), tenantId, name: input.name, steps: input.steps, repeat: input.repeat, createdAt: now, updatedAt: now };
 	const guard = and(channelsExist(tenantId, allChannels(input.steps)), countBelow("escalation_policies", tenantId, MAX_POLICIES))!;
-	const [created] = await db(c.env).batch([insertWhere(c.env, escalationPolicies, row, guard), bumpVersion(c.env, tenantId)]);
+	const [created] = await db(c.env).batch([insertWhere(c.env, escalationPolicies, row, guard), bumpVersion(c.env, tenantId), auditConfig(c, tenantId, "escalation_policy.created", row.id)]);
 	if (created.length === 0) {
 		await assertChannels(c.env, tenantId, stepRefs(input));
 		const [n] = await db(c.env).select({ n: count() }).from(escalationPolicies).where(eq(escalationPolicies.tenantId, tenantId));
@@ -86,6 +87,7 @@ export const patchPolicyHandler: AppRouteHandler<typeof patchPolicy> = async (c)
 			)
 			.returning(),
 		bumpVersion(c.env, tenantId),
+		auditConfig(c, tenantId, "escalation_policy.updated", id),
 	]);
 	if (updated.length === 0) {
 		const now = await loadPolicy(c.env, tenantId, id);
@@ -110,6 +112,7 @@ export const deletePolicyHandler: AppRouteHandler<typeof deletePolicy> = async (
 			.where(and(eq(escalationPolicies.id, id), eq(escalationPolicies.tenantId, tenantId), policyUnused(tenantId, id)))
 			.returning({ id: escalationPolicies.id }),
 		bumpVersion(c.env, tenantId),
+		auditConfig(c, tenantId, "escalation_policy.deleted", id),
 	]);
 	if (deleted.length === 0) {
 		await loadPolicy(c.env, tenantId, id);

@@ -8,6 +8,7 @@ import { assertChannels, assertPolicy, channelsExist, policyExists } from "./ref
 import type { createRule, deleteRule, getRule, listRules, patchRule } from "./rules.routes";
 import { type RuleInput, RuleInputSchema, inputOf, presentRule, ruleColumns } from "./rules.schemas";
 import { bumpVersion, changedMeanwhile, countBelow, handOver, insertWhere, nextUpdatedAt, notFound } from "./shared";
+import { auditConfig } from "./audit";
 
 /** Rules per tenant (the contract's limit): each is evaluated as events arrive. */
 export const MAX_RULES = 200;
@@ -55,7 +56,7 @@ export const createRuleHandler: AppRouteHandler<typeof createRule> = async (c) =
 		// Counted inside the insert itself: 200 racing creates cannot make 201.
 		countBelow("alert_rules", tenantId, MAX_RULES),
 	)!;
-	const [created] = await db(c.env).batch([insertWhere(c.env, alertRules, row, guard), bumpVersion(c.env, tenantId)]);
+	const [created] = await db(c.env).batch([insertWhere(c.env, alertRules, row, guard), bumpVersion(c.env, tenantId), auditConfig(c, tenantId, "alert_rule.created", row.id)]);
 	if (created.length === 0) {
 		await assertRefs(c.env, tenantId, input);
 		const [n] = await db(c.env).select({ n: count() }).from(alertRules).where(eq(alertRules.tenantId, tenantId));
@@ -107,6 +108,7 @@ export const patchRuleHandler: AppRouteHandler<typeof patchRule> = async (c) => 
 			)
 			.returning(),
 		bumpVersion(c.env, tenantId),
+		auditConfig(c, tenantId, "alert_rule.updated", id),
 	]);
 	if (updated.length === 0) {
 		const now = await loadRule(c.env, tenantId, id);
@@ -128,6 +130,7 @@ export const deleteRuleHandler: AppRouteHandler<typeof deleteRule> = async (c) =
 			.where(and(eq(alertRules.id, id), eq(alertRules.tenantId, tenantId)))
 			.returning({ id: alertRules.id }),
 		bumpVersion(c.env, tenantId),
+		auditConfig(c, tenantId, "alert_rule.deleted", id),
 	]);
 	if (deleted.length === 0) throw notFound("alert rule", id);
 	await handOver(c, tenantId);

@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import type { AppRouteHandler } from "../../lib/types";
 import { assertRule, ruleExists } from "./refs";
 import { bumpVersion, changedMeanwhile, countBelow, handOver, insertWhere, nextUpdatedAt, notFound } from "./shared";
+import { auditConfig } from "./audit";
 import type { createSilence, deleteSilence, getSilence, listSilences, patchSilence } from "./silences.routes";
 import { SilenceInputSchema, inputOf, presentSilence, silenceColumns } from "./silences.schemas";
 
@@ -77,7 +78,7 @@ export const createSilenceHandler: AppRouteHandler<typeof createSilence> = async
 		ruleExists(tenantId, input.rule_id),
 		countBelow("silences", tenantId, MAX_OPEN_SILENCES, sql`ends_at > ${now}`),
 	)!;
-	const [created] = await db(c.env).batch([insertWhere(c.env, silences, row, guard), bumpVersion(c.env, tenantId)]);
+	const [created] = await db(c.env).batch([insertWhere(c.env, silences, row, guard), bumpVersion(c.env, tenantId), auditConfig(c, tenantId, "silence.created", row.id)]);
 	if (created.length === 0) {
 		await assertRule(c.env, tenantId, input.rule_id);
 		const [n] = await db(c.env)
@@ -128,6 +129,7 @@ export const patchSilenceHandler: AppRouteHandler<typeof patchSilence> = async (
 			)
 			.returning(),
 		bumpVersion(c.env, tenantId),
+		auditConfig(c, tenantId, "silence.updated", id),
 	]);
 	if (updated.length === 0) {
 		const current = await loadSilence(c.env, tenantId, id);
@@ -148,6 +150,7 @@ export const deleteSilenceHandler: AppRouteHandler<typeof deleteSilence> = async
 			.where(and(eq(silences.id, id), eq(silences.tenantId, tenantId)))
 			.returning({ id: silences.id }),
 		bumpVersion(c.env, tenantId),
+		auditConfig(c, tenantId, "silence.deleted", id),
 	]);
 	if (deleted.length === 0) throw notFound("silence", id);
 	await handOver(c, tenantId);
