@@ -64,8 +64,8 @@ export async function loadSnapshot(env: Env, tenantId: string): Promise<Alerting
  * bumped alerting_version in the same batch), hands the new snapshot to
  * the tenant's object before answering, so the next event is evaluated
  * against it. Should the object not take it, the change stays in D1 and the
- * object picks it up when it next starts or checks (it compares versions),
- * so nothing is lost; the failure is logged.
+ * object picks it up with the next change's snapshot or when it next starts
+ * (it compares versions with D1 on every start); the failure is logged.
  */
 export async function handOverAlerting(env: Env, tenantId: string): Promise<void> {
 	for (let attempt = 0; attempt < 2; attempt++) {

@@ -144,6 +144,9 @@ export type Delivery = {
 	attempts: number;
 };
 
+/** The object's answer when another attempt of the notification is in flight: try again later. */
+export type Busy = { busy: true };
+
 /** The outcome of one attempt, reported back to the object. */
 export type AttemptResult =
 	| { ok: true }

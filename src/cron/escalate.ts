@@ -1,7 +1,7 @@
 import { tenantStub } from "../lib/auth";
 import { log } from "../lib/log";
 
-/** Tenants one tick visits at most; the rest are reached on the next minute's tick. */
+/** Tenants one tick visits at most, picked at random beyond that so that none waits for ever. */
 const MAX_TENANTS = 500;
 /** A pending notification untouched this long may have lost its queue message (see notifications.ts). */
 const STALE_PENDING_MS = 2 * 60 * 1000;
@@ -17,10 +17,11 @@ const STALE_PENDING_MS = 2 * 60 * 1000;
  */
 export async function runAlertingTick(env: Env, now: number): Promise<number> {
 	const { results } = await env.DB.prepare(
-		`SELECT tenant_id FROM alerts WHERE status = 'active' AND escalation_policy_id IS NOT NULL
-		 UNION
-		 SELECT tenant_id FROM notifications WHERE status = 'pending' AND updated_at < ?1
-		 LIMIT ?2`,
+		`SELECT tenant_id FROM (
+		   SELECT tenant_id FROM alerts WHERE status = 'active' AND escalation_policy_id IS NOT NULL
+		   UNION
+		   SELECT tenant_id FROM notifications WHERE status = 'pending' AND updated_at < ?1)
+		 ORDER BY random() LIMIT ?2`,
 	)
 		.bind(now - STALE_PENDING_MS, MAX_TENANTS)
 		.all<{ tenant_id: string }>();

@@ -34,6 +34,11 @@ export async function handleDeadLetter(msg: Message<NotifyMessage>, env: Env): P
 		// The object knows how many attempts were recorded (msg.attempts here
 		// counts deliveries on the DLQ); null: already final, nothing to settle.
 		const delivery = await stub.delivery(n);
+		if (delivery && "busy" in delivery) {
+			// An attempt is in flight elsewhere: it settles the notification; look again later.
+			msg.retry({ delaySeconds: backoff(msg.attempts) });
+			return;
+		}
 		if (delivery) {
 			await stub.deliveryAttempt(n, deadLetterResult(delivery.attempts), true);
 			log("warn", "alert notification dead-lettered", { tenant_id: t, notification_id: n, attempts: delivery.attempts });

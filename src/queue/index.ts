@@ -56,6 +56,11 @@ export async function handleNotification(msg: Message<NotifyMessage>, env: Env):
 			msg.ack();
 			return;
 		}
+		if ("busy" in delivery) {
+			// Another attempt of this notification is in flight (a message sent again as lost): later.
+			msg.retry({ delaySeconds: backoff(msg.attempts) });
+			return;
+		}
 		const result = await deliver(env, delivery);
 		const attempt = Math.max(msg.attempts, delivery.attempts + 1);
 		const decision = decide(result, attempt);

@@ -35,6 +35,10 @@ const MIGRATIONS: string[] = [
 	 CREATE INDEX notifications_pending ON notifications (updated_at) WHERE status = 'pending';
 	 CREATE INDEX notifications_dirty ON notifications (dirty) WHERE dirty = 1;
 	 CREATE INDEX notifications_alert ON notifications (alert_id);`,
+	// Per window length of a series, since when its buckets cover it (a longer window cannot use pruned history);
+	// a delivery in flight holds its notification until leased_until, so a duplicate message cannot send it twice.
+	`ALTER TABLE rule_series ADD COLUMN coverage TEXT NOT NULL DEFAULT '{}';
+	 ALTER TABLE notifications ADD COLUMN leased_until INTEGER;`,
 ];
 
 /** True once this object has storage of its own (it was configured for a tenant). */

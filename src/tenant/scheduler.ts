@@ -14,6 +14,9 @@ export type JobResult = number | null | { retryAt: number };
 /** Jobs an alarm run takes along whenever they are asked for, due or not (outside their backoff). */
 const EAGER = new Set<Job>(["flush", "notify", "records", "keys"]);
 const RETRY_MS = 5_000;
+/** How long one alarm run waits for its jobs before it lets the alarm be set again for the rest. */
+const RUN_BUDGET_MS = 1_000;
+const budget = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const RETRY_MAX_MS = 60_000;
 
 /**
@@ -22,7 +25,9 @@ const RETRY_MAX_MS = 60_000;
  * so a failing D1 flush backs off alone and never delays rule evaluation or
  * notifications. A job that throws is retried with its own backoff
  * (5 s, 10 s, ... up to a minute); while it backs off, asking for it sooner
- * does not pull it forward.
+ * does not pull it forward. A run waits at most a second for its jobs: one
+ * that hangs on D1 goes on in the background (never two of a kind at once)
+ * while the alarm is set again for the others.
  *
  * Due times live in memory: on start the object asks for each job whose
  * state says it has work (see TenantObject), so nothing is stranded.
@@ -34,6 +39,7 @@ export class Scheduler {
 	/** The alarm as set (null: none). An alarm that is running counts as set until it ends. */
 	private alarmAt: number | null = null;
 	private running = false;
+	private readonly inFlight = new Set<Job>();
 
 	constructor(private readonly storage: DurableObjectStorage) {}
 
@@ -69,24 +75,37 @@ export class Scheduler {
 				(job) =>
 					timely.includes(job) || (EAGER.has(job) && (timely.length === 0 || (this.notBefore.get(job) ?? 0) <= now)),
 			);
-			for (const job of due) this.due.delete(job);
+			const start = (jobs: Job[], at: number) => {
+				for (const job of jobs) this.due.delete(job);
+				return Promise.race([Promise.all(jobs.map((job) => this.track(job, at, handlers[job]))), budget(RUN_BUDGET_MS)]);
+			};
 			// Started in JOBS order: rules is synchronous, so what it records is there when notify starts.
-			await Promise.all(due.map((job) => this.runOne(job, now, handlers[job])));
+			await start(due.filter((job) => !this.inFlight.has(job)), now);
 			// Work a job asked for just now (an alert opened: notify) runs in this same alarm, not the next.
 			for (let pass = 0; pass < 2; pass++) {
 				const t = Date.now();
-				const followUp = JOBS.filter((job) => (this.due.get(job) ?? Infinity) <= t && !due.includes(job));
+				const followUp = JOBS.filter((job) => (this.due.get(job) ?? Infinity) <= t && !due.includes(job) && !this.inFlight.has(job));
 				if (followUp.length === 0) break;
-				for (const job of followUp) {
-					this.due.delete(job);
-					due.push(job);
-				}
-				await Promise.all(followUp.map((job) => this.runOne(job, t, handlers[job])));
+				due.push(...followUp);
+				await start(followUp, t);
 			}
 		} finally {
 			this.running = false;
 			this.arm();
 		}
+	}
+
+	/**
+	 * Runs a job, at most one of each kind at a time. A run waits for its jobs
+	 * only RUN_BUDGET_MS: a D1 call that hangs goes on in the background, and
+	 * the alarm is set again for the others (rules, notify) meanwhile.
+	 */
+	private track(job: Job, now: number, handler: (now: number) => Promise<JobResult> | JobResult): Promise<void> {
+		this.inFlight.add(job);
+		return this.runOne(job, now, handler).finally(() => {
+			this.inFlight.delete(job);
+			this.arm();
+		});
 	}
 
 	private async runOne(job: Job, now: number, handler: (now: number) => Promise<JobResult> | JobResult): Promise<void> {
@@ -111,8 +130,11 @@ export class Scheduler {
 	}
 
 	private arm(): void {
-		if (this.running || this.due.size === 0) return;
-		const next = Math.min(...this.due.values());
+		if (this.running) return;
+		// A job in flight is asked for again when it ends (track), not by an alarm that would find it busy.
+		const waiting = [...this.due].filter(([job]) => !this.inFlight.has(job)).map(([, at]) => at);
+		if (waiting.length === 0) return;
+		const next = Math.min(...waiting);
 		if (this.alarmAt !== null && this.alarmAt <= next) return;
 		this.alarmAt = next;
 		void this.storage.setAlarm(next);

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { AlertingSnapshot, AttemptResult, Delivery } from "../alerting/types";
+import type { AlertingSnapshot, AttemptResult, Busy, Delivery } from "../alerting/types";
 import { type Actor, type AlertActionResult, Alerting, EVALUATE_EVERY_MS } from "./alerts/alerting";
 import { hasDirty } from "./alerts/sync";
 import { admit } from "./admit";
@@ -229,8 +229,8 @@ export class TenantObject extends DurableObject<Env> {
 		return caused;
 	}
 
-	/** What the queue consumer needs for one attempt; null when unknown or already final. */
-	async delivery(notificationId: string): Promise<Delivery | null> {
+	/** What the queue consumer needs for one attempt; null when unknown or already final; busy while another attempt is in flight. */
+	async delivery(notificationId: string): Promise<Delivery | Busy | null> {
 		if (!this.m && !isMigrated(this.sql)) return null;
 		const { alerting } = this.open();
 		const delivery = alerting.delivery(notificationId, Date.now());
@@ -298,8 +298,9 @@ export class TenantObject extends DurableObject<Env> {
 		ask("rules", m.alerting.active() ? now : null);
 		ask("notify", m.alerting.notifications.unqueued(1).length > 0 ? now : null);
 		ask("records", hasDirty(this.sql) ? now : null);
-		// A copy that was lost (or never arrived) is reloaded from D1, off the hot path.
-		ask("config", this.settings && !m.alerting.config.loaded() ? now : null);
+		// The configuration is compared with D1's once per start, off the hot path: a copy that was
+		// lost, or a hand-over that failed while the object was unreachable, is caught up here.
+		ask("config", this.settings ? now : null);
 	}
 
 	/**

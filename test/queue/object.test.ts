@@ -85,6 +85,15 @@ describe("the queue consumer with the real tenant object", () => {
 		expect(await row(stub, id)).toMatchObject({ status: "failed", attempts: 1, last_error: "HTTP 500: receiver answered 500" });
 	});
 
+	it("a message for a notification whose attempt is in flight elsewhere is retried later, not sent", async () => {
+		const b = bucket("obj-busy");
+		const { tenantId, stub, id } = await recorded(`${RECEIVER}/ok/${b}`);
+		expect(await stub.delivery(id)).toMatchObject({ notification_id: id });
+		expect(await deliverOnce(ALERTS_QUEUE_NAME, tenantId, id, 1)).toEqual({ acked: false, delay: 2 });
+		expect(await receivedBy(b)).toHaveLength(0);
+		expect((await row(stub, id)).status).toBe("pending");
+	});
+
 	it("a redirecting receiver is a permanent failure, not followed", async () => {
 		const b = bucket("obj-redirect");
 		const { tenantId, stub, id } = await recorded(`${RECEIVER}/redirect/${b}`);

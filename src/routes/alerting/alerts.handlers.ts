@@ -72,9 +72,11 @@ export const getAlertHandler: AppRouteHandler<typeof getAlert> = async (c) => {
 };
 
 /**
- * The tenant's object is the one authority on an alert's state, so it
- * decides; D1 is asked first only so that an id of another tenant (or none)
- * is a 404 without waking anything.
+ * The tenant's object is the one authority on an alert's state, so it is
+ * asked first (the caller's own tenant: an alert opened a moment ago, not
+ * yet in D1's copy, can be acted on at once). Only when it does not know the
+ * id is D1 asked: an old resolved alert the object has forgotten is a 409,
+ * anything else (another tenant's id included) a 404.
  */
 export function alertActionHandler(action: AlertAction): AppRouteHandler<typeof acknowledgeAlert> {
 	return async (c) => {
@@ -82,12 +84,6 @@ export function alertActionHandler(action: AlertAction): AppRouteHandler<typeof 
 		const tenantId = user.tenantId;
 		const { id } = c.req.valid("param");
 		const { note } = c.req.valid("json");
-		const known = await db(c.env)
-			.select({ id: alerts.id })
-			.from(alerts)
-			.where(and(eq(alerts.id, id), eq(alerts.tenantId, tenantId)))
-			.get();
-		if (!known) throw notFound("alert", id);
 		const stub = tenantStub(c.env, tenantId);
 		const by = { user_id: user.userId, email: user.email };
 		let result: AlertActionResult;
@@ -95,7 +91,15 @@ export function alertActionHandler(action: AlertAction): AppRouteHandler<typeof 
 		else if (action === "resolve") result = await stub.resolveAlert(tenantId, id, by, note);
 		else result = await stub.escalateAlert(tenantId, id, by, note);
 		if (!result.ok) {
-			if (result.reason === "resolved") throw new ApiError({ code: "CONFLICT", message: "The alert is already resolved." });
+			const known =
+				result.reason === "not_found"
+					? await db(c.env)
+							.select({ status: alerts.status })
+							.from(alerts)
+							.where(and(eq(alerts.id, id), eq(alerts.tenantId, tenantId)))
+							.get()
+					: { status: "resolved" as const };
+			if (known?.status === "resolved") throw new ApiError({ code: "CONFLICT", message: "The alert is already resolved." });
 			throw notFound("alert", id);
 		}
 		return c.json(result.alert, 200);

@@ -1,4 +1,5 @@
-import type { AlertingSnapshot, AttemptResult, Delivery, Rule } from "../../alerting/types";
+import type { AlertingSnapshot, AttemptResult, Busy, Delivery, Rule } from "../../alerting/types";
+import { log } from "../../lib/log";
 import type { IncomingEvent } from "../types";
 import { type AlertRecord, Alerts, presentAlert } from "./alerts";
 import { AlertConfig } from "./config";
@@ -94,7 +95,12 @@ export class Alerting {
 			if (!figures) continue;
 			const before = this.states.get(rule.id) ?? initialState();
 			const { state, transition } = evaluate(rule, figures, before, now);
-			this.guard(() => this.apply(rule, before, state, transition, now));
+			try {
+				this.guard(() => this.apply(rule, before, state, transition, now));
+			} catch (err) {
+				// One rule that cannot be applied must not stop the others' evaluation.
+				log("error", "alert rule transition failed; the rule is evaluated again next time", { rule_id: rule.id, error: String(err) });
+			}
 			const decision = nextDecisionAt(rule, this.states.get(rule.id) ?? state);
 			if (decision !== null) next = Math.min(next ?? decision, decision);
 		}
@@ -171,7 +177,7 @@ export class Alerting {
 		return this.notifications.create(null, [channelId], "test", now, false)[0]?.id ?? null;
 	}
 
-	delivery(id: string, now: number): Delivery | null {
+	delivery(id: string, now: number): Delivery | Busy | null {
 		const delivery = this.notifications.delivery(id, now);
 		if (!delivery) {
 			const row = this.notifications.row(id);
@@ -195,9 +201,13 @@ export class Alerting {
 		});
 	}
 
-	/** Forgets in-memory state after a failed transaction; it is reloaded from storage. */
+	/**
+	 * Forgets in-memory state after a failed transaction: rule states and the
+	 * configuration are reloaded from storage. The windows are left alone:
+	 * no transaction changes them (events are counted after theirs committed).
+	 */
 	reset(): void {
-		this.windows.reset();
+		this.config.reload();
 		this.planned = false;
 		this.loadStates();
 	}
@@ -224,7 +234,8 @@ export class Alerting {
 				if (alert && alert.status !== "resolved") {
 					alert.value = t.value;
 					if (t.kind === "resolve") this.resolve(alert, now, { value: t.value, auto: true });
-					else this.alerts.save(alert, now);
+					// A firing alert's value is written (and copied to D1) at most once a bucket, not every second.
+					else if (now - alert.updated_at >= BUCKET_MS) this.alerts.save(alert, now);
 				}
 			}
 			this.saveState(rule.id, state);
@@ -241,8 +252,8 @@ export class Alerting {
 		if (rule) {
 			this.saveState(rule.id, { ...initialState(), cooldown_until: now + rule.cooldown_seconds * 1000 });
 		}
-		const channels = [...new Set([...this.notifications.notifiedChannels(alert.id), ...(rule?.channel_ids ?? [])])];
-		this.notify(alert, channels, "resolved", now);
+		// Only where the alert was actually notified (Alertmanager's rule): a trigger that was silenced sends no resolution.
+		this.notify(alert, this.notifications.notifiedChannels(alert.id), "resolved", now);
 	}
 
 	/** Records notifications for `alert` on `channels` (silenced ones as such) with a timeline entry each. */

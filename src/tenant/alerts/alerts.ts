@@ -112,12 +112,14 @@ export class Alerts {
 	}
 
 	save(alert: AlertRecord, now: number): void {
-		alert.updated_at = now;
+		// Strictly later than its last change whatever clock the caller has (the cron's scheduled
+		// time can be behind): D1's copy takes only newer rows, so it must never go backwards.
+		alert.updated_at = Math.max(now, alert.updated_at + 1);
 		this.sql.exec(
 			"UPDATE alerts SET status = ?, data = ?, updated_at = ?, rev = rev + 1, dirty = 1 WHERE id = ?",
 			alert.status,
 			JSON.stringify(alert),
-			now,
+			alert.updated_at,
 			alert.id,
 		);
 	}
@@ -143,6 +145,11 @@ export class Alerts {
 			)
 			.toArray()
 			.map((r) => r.id);
+		// Test notifications (no alert) once final and in D1.
+		this.sql.exec(
+			"DELETE FROM notifications WHERE alert_id IS NULL AND dirty = 0 AND status != 'pending' AND created_at < ?",
+			now - KEEP_RESOLVED_MS,
+		);
 		if (old.length === 0) return;
 		const ids = JSON.stringify(old);
 		this.sql.exec("DELETE FROM alert_timeline WHERE dirty = 0 AND alert_id IN (SELECT value FROM json_each(?))", ids);

@@ -13,7 +13,13 @@ export class AlertConfig {
 	policies = new Map<string, Policy>();
 
 	constructor(private readonly sql: SqlStorage) {
-		const row = sql.exec<{ v: string }>("SELECT v FROM kv WHERE k = 'alerting'").toArray()[0];
+		this.snapshot = null;
+		this.reload();
+	}
+
+	/** Reads the stored copy again (after a rolled-back transaction: memory must not keep what storage did not). */
+	reload(): void {
+		const row = this.sql.exec<{ v: string }>("SELECT v FROM kv WHERE k = 'alerting'").toArray()[0];
 		this.snapshot = row ? (JSON.parse(row.v) as AlertingSnapshot) : null;
 		this.index();
 	}

@@ -1,4 +1,4 @@
-import { type AttemptResult, type Delivery, type NotificationKind, type NotificationStatus, type WebhookBody, isDeadLetter } from "../../alerting/types";
+import { type AttemptResult, type Busy, type Delivery, type NotificationKind, type NotificationStatus, type WebhookBody, isDeadLetter } from "../../alerting/types";
 import { newId } from "../../lib/crypto";
 import type { AlertRecord } from "./alerts";
 import { presentAlert } from "./alerts";
@@ -16,10 +16,13 @@ type Row = {
 	created_at: number;
 	updated_at: number;
 	queued_at: number | null;
+	leased_until: number | null;
 };
 
 /** A pending notification with no attempt and no queue activity for this long lost its message: sent again. */
 export const LOST_AFTER_MS = 3 * 60 * 1000;
+/** How long one attempt holds its notification: an attempt is at most 10 s (queue/http.ts). */
+const LEASE_MS = 30_000;
 
 const WEBHOOK_TYPE: Record<NotificationKind, WebhookBody["type"]> = {
 	triggered: "alert.triggered",
@@ -82,11 +85,11 @@ export class Notifications {
 		return created;
 	}
 
-	/** Channels an alert was notified on (triggered or escalated), so its resolution reaches the same places. */
+	/** Channels an alert was notified on (triggered or escalated, not silenced), so its resolution reaches the same places. */
 	notifiedChannels(alertId: string): string[] {
 		return this.sql
 			.exec<{ channel_id: string }>(
-				"SELECT DISTINCT channel_id FROM notifications WHERE alert_id = ? AND kind IN ('triggered', 'escalated')",
+				"SELECT DISTINCT channel_id FROM notifications WHERE alert_id = ? AND kind IN ('triggered', 'escalated') AND status != 'silenced'",
 				alertId,
 			)
 			.toArray()
@@ -129,12 +132,20 @@ export class Notifications {
 		return this.sql.exec("SELECT 1 FROM notifications WHERE status = 'pending' LIMIT 1").toArray().length > 0;
 	}
 
-	/** What one delivery attempt needs; null when the notification is unknown, final, or its channel is gone. */
-	delivery(id: string, now: number): Delivery | null {
+	/**
+	 * What one delivery attempt needs; null when the notification is unknown,
+	 * final, or its channel is gone. An attempt holds the notification for
+	 * LEASE_MS (longer than an attempt can take) until its outcome is
+	 * reported: a second message for it meanwhile (one sent again as lost)
+	 * is answered busy, so the queue retries it later, and it is never sent twice at once.
+	 */
+	delivery(id: string, now: number): Delivery | Busy | null {
 		const row = this.row(id);
 		if (!row || row.status !== "pending") return null;
 		const channel = this.config.channels.get(row.channel_id);
 		if (!channel) return null;
+		if ((row.leased_until ?? 0) > now) return { busy: true };
+		this.sql.exec("UPDATE notifications SET leased_until = ? WHERE id = ?", now + LEASE_MS, id);
 		const body = { ...(JSON.parse(row.body) as Omit<WebhookBody, "sent_at">), sent_at: new Date(now).toISOString() };
 		return { notification_id: id, kind: row.kind, channel, body, attempts: row.attempts };
 	}
@@ -153,9 +164,11 @@ export class Notifications {
 		const attempts = row.attempts + (deadLetter ? 0 : 1);
 		const status: NotificationStatus = result.ok ? "delivered" : final ? "failed" : "pending";
 		const lastError = result.ok ? row.last_error : deadLetter && row.last_error ? row.last_error : result.error.slice(0, 1000);
+		// Strictly later than the row's last change: D1's copy takes only newer rows.
+		now = Math.max(now, row.updated_at + 1);
 		this.sql.exec(
 			`UPDATE notifications SET status = ?, attempts = ?, last_error = ?, delivered_at = ?, updated_at = ?,
-			   rev = rev + 1, dirty = 1 WHERE id = ?`,
+			   leased_until = NULL, rev = rev + 1, dirty = 1 WHERE id = ?`,
 			status,
 			attempts,
 			lastError,

@@ -41,8 +41,12 @@ export function seriesKey(filter: RuleFilter | null | undefined): string {
 	return entries.length === 0 ? "*" : JSON.stringify(entries);
 }
 
-/** A running sum over the closed buckets [lo, current) of one series, for one window length. */
-type Aggregate = { windowMs: number; lo: number; sum: Bucket };
+/**
+ * A running sum over the closed buckets [lo, current) of one series, for one
+ * window length; `since`: from when its buckets cover the window (a window
+ * longer than the series kept so far starts with only what was kept).
+ */
+type Aggregate = { windowMs: number; lo: number; sum: Bucket; since: number };
 
 type Series = {
 	key: string;
@@ -80,7 +84,10 @@ export class Windows {
 		}
 		for (const key of this.series.keys()) if (!wanted.has(key)) this.series.delete(key);
 		const stored = new Map(
-			this.sql.exec<{ key: string; since: number }>("SELECT key, since FROM rule_series").toArray().map((r) => [r.key, r.since]),
+			this.sql
+				.exec<{ key: string; since: number; coverage: string }>("SELECT key, since, coverage FROM rule_series")
+				.toArray()
+				.map((r) => [r.key, { since: r.since, coverage: JSON.parse(r.coverage) as Record<string, number> }]),
 		);
 		for (const key of stored.keys()) {
 			if (!wanted.has(key)) {
@@ -90,12 +97,10 @@ export class Windows {
 		}
 		for (const [key, { filter, windows }] of wanted) {
 			let s = this.series.get(key);
+			const kept = stored.get(key);
 			if (!s) {
-				let since = stored.get(key);
-				if (since === undefined) {
-					since = now;
-					this.sql.exec("INSERT INTO rule_series (key, since) VALUES (?, ?)", key, since);
-				}
+				const since = kept?.since ?? now;
+				if (!kept) this.sql.exec("INSERT INTO rule_series (key, since) VALUES (?, ?)", key, since);
 				const bucket = bucketOf(now);
 				const row = this.sql
 					.exec<{ data: string }>("SELECT data FROM rule_buckets WHERE series = ? AND bucket = ?", key, bucket)
@@ -110,9 +115,15 @@ export class Windows {
 				};
 				this.series.set(key, s);
 			}
+			// Buckets older than the longest window kept so far were pruned: a longer one is covered from there on.
+			const coverage = kept?.coverage ?? {};
+			const keptMs = Math.max(0, ...Object.keys(coverage).map(Number));
+			const from = (w: number) => coverage[w] ?? (kept ? Math.max(s!.since, now - keptMs) : s!.since);
 			for (const w of s.aggregates.keys()) if (!windows.has(w)) s.aggregates.delete(w);
-			for (const w of windows) if (!s.aggregates.has(w)) s.aggregates.set(w, this.build(s, w));
+			for (const w of windows) if (!s.aggregates.has(w)) s.aggregates.set(w, this.build(s, w, from(w)));
 			s.maxWindowMs = Math.max(...windows);
+			const next = Object.fromEntries([...s.aggregates.values()].map((a) => [a.windowMs, a.since]));
+			this.sql.exec("UPDATE rule_series SET coverage = ? WHERE key = ?", JSON.stringify(next), key);
 		}
 	}
 
@@ -147,7 +158,7 @@ export class Windows {
 		const total = emptyBucket();
 		add(total, agg.sum);
 		add(total, s.current.data);
-		return { count: total.n, errors: total.e, latency: total.l, complete: now - s.since >= windowMs - BUCKET_MS };
+		return { count: total.n, errors: total.e, latency: total.l, complete: now - agg.since >= windowMs - BUCKET_MS };
 	}
 
 	/** Saves every current bucket that changed; prunes buckets older than any window. Called by the evaluation job. */
@@ -206,7 +217,7 @@ export class Windows {
 	}
 
 	/** A window's running sum rebuilt from stored buckets (a new rule, or the object restarted). */
-	private build(s: Series, windowMs: number): Aggregate {
+	private build(s: Series, windowMs: number, since: number): Aggregate {
 		const lo = bucketOf(s.current.bucket * BUCKET_MS - windowMs) + 1;
 		const sum = emptyBucket();
 		for (const row of this.sql.exec<{ data: string }>(
@@ -217,7 +228,7 @@ export class Windows {
 		)) {
 			add(sum, JSON.parse(row.data) as Bucket);
 		}
-		return { windowMs, lo, sum };
+		return { windowMs, lo, sum, since };
 	}
 
 	private write(key: string, bucket: number, data: Bucket): void {

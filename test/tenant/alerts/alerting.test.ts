@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Rule } from "../../../src/alerting/types";
 import type { TenantObject } from "../../../src/tenant/tenant-object";
-import { ingest, ingestBatch, registerTenant, tenantObject, type Registered } from "../../helpers";
+import { eventually, ingest, ingestBatch, registerTenant, tenantObject, type Registered } from "../../helpers";
 import { rule, snapshot, webhook } from "./fixtures";
 
 type Stub = ReturnType<typeof tenantObject>;
@@ -209,5 +209,50 @@ describe("alerting in the tenant object", () => {
 		await ingestBatch(t, errors(1));
 		await runDurableObjectAlarm(stub);
 		expect(await openAlerts(stub)).toHaveLength(0);
+	});
+
+	it("a silenced trigger sends no resolution when the alert resolves after the silence", async () => {
+		const t = await registerTenant();
+		const stub = tenantObject(t.tenant.id);
+		const r = rule({ metric: "error_count", operator: "gt", threshold: 0 }, { channel_ids: ["ch1"] });
+		const now = Date.now();
+		await stub.configureAlerting(
+			t.tenant.id,
+			snapshot(1, { rules: [r], channels: [webhook("ch1")], silences: [{ id: "s", rule_id: r.id, labels: null, starts_at: now - 1000, ends_at: now + 60_000, comment: "x" }] }),
+		);
+		await ingestBatch(t, errors(1));
+		await runDurableObjectAlarm(stub);
+		const [open] = await openAlerts(stub);
+		await stub.resolveAlert(t.tenant.id, open!.id, { user_id: "u", email: "u@example.test" });
+		expect(await rows(stub, "SELECT kind, status FROM notifications")).toEqual([{ kind: "triggered", status: "silenced" }]);
+	});
+
+	it("while D1 hangs, rules are still evaluated and the alert's notification queued", async () => {
+		const { t, stub } = await setup([rule({ metric: "error_count", operator: "gt", threshold: 0 }, { channel_ids: ["ch1"] })]);
+		const hanging = new Proxy(env.DB, { get: () => () => new Promise(() => {}) });
+		await runInDurableObject(stub, (instance: TenantObject) => {
+			(instance as unknown as { env: Env }).env = { ...env, DB: hanging };
+		});
+		// The flush of this batch hangs on D1 for ever; evaluation and notify must not wait for it.
+		await ingestBatch(t, errors(2));
+		const started = Date.now();
+		await eventually(async () => (await rows(stub, "SELECT 1 FROM notifications WHERE queued_at IS NOT NULL")).length === 1, 5_000);
+		expect(Date.now() - started).toBeLessThan(4_000);
+		await runInDurableObject(stub, (instance: TenantObject) => {
+			(instance as unknown as { env: Env }).env = env;
+		});
+	});
+
+	it("one delivery attempt at a time: a second message for the same notification is retried later", async () => {
+		const { t, stub } = await setup([rule({ metric: "error_count", operator: "gt", threshold: 0 }, { channel_ids: ["ch1"] })]);
+		await ingestBatch(t, errors(1));
+		await runDurableObjectAlarm(stub);
+		const [n] = await rows<{ id: string }>(stub, "SELECT id FROM notifications");
+		// Whatever the Worker's own consumer did, make it pending and unleased again.
+		await rows(stub, "UPDATE notifications SET status = 'pending', leased_until = NULL WHERE id = ?", n!.id);
+		expect(await stub.delivery(n!.id)).not.toBeNull();
+		expect(await stub.delivery(n!.id)).toEqual({ busy: true });
+		await stub.deliveryAttempt(n!.id, { ok: false, error: "HTTP 503" }, false);
+		expect(await stub.delivery(n!.id)).not.toBeNull();
 	});
 });

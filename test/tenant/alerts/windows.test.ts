@@ -96,6 +96,23 @@ describe("rule windows", () => {
 		});
 	});
 
+	it("a longer window joining a series is covered only from what the series kept", async () => {
+		await withSql((sql) => {
+			const short = rule({ metric: "event_count", operator: "gt", threshold: 0, window_seconds: 60 });
+			const long = rule({ metric: "event_count", operator: "lt", threshold: 1, window_seconds: 3600 });
+			const w = new Windows(sql);
+			w.plan([short], t0);
+			w.record([ev()], t0);
+			w.save(t0 + 7_200_000);
+			// Two hours later a one-hour rule on the same (unfiltered) series: only 60 s of history was kept.
+			const again = new Windows(sql);
+			again.plan([short, long], t0 + 7_200_000);
+			expect(again.figures(long, t0 + 7_200_000)!.complete).toBe(false);
+			expect(again.figures(short, t0 + 7_200_000)!.complete).toBe(true);
+			expect(again.figures(long, t0 + 7_200_000 + 3_600_000)!.complete).toBe(true);
+		});
+	});
+
 	it("a window is incomplete until it has been counted for window_seconds", async () => {
 		await withSql((sql) => {
 			const w = new Windows(sql);
