@@ -101,7 +101,8 @@ const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local
 });
 if (migrate.status !== 0) fail(`migrations failed: ${migrate.stderr}`);
 
-startWorker("pulsestream", ["--persist-to", state, "--var", "ENVIRONMENT:development", "--var", "LOG_LEVEL:warn"], appPort);
+// The shipped defaults (wrangler.toml: LOG_LEVEL, FLUSH_DELAY_MS), as npm run dev runs it.
+startWorker("pulsestream", ["--persist-to", state, "--var", "ENVIRONMENT:development"], appPort);
 startWorker("empty worker", ["--config", "bench/empty-worker/wrangler.toml"], emptyPort);
 const app = `http://127.0.0.1:${appPort}`;
 const empty = `http://127.0.0.1:${emptyPort}`;

@@ -1,7 +1,15 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import worker from "../src/index";
 
 export const BASE = "https://pulsestream.test";
+
+/** Runs the Worker's scheduled handler for `cron` at `scheduledTime`, as a Cron Trigger would. */
+export async function runCron(cron: string, scheduledTime: number): Promise<void> {
+	const ctx = createExecutionContext();
+	await worker.scheduled(createScheduledController({ cron, scheduledTime }), env, ctx);
+	await waitOnExecutionContext(ctx);
+}
 
 /** Calls the Worker's own fetch handler, as a client would over HTTP. */
 export function call(path: string, init: RequestInit = {}): Promise<Response> {

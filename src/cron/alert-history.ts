@@ -1,8 +1,8 @@
+import { boundedDelete, deleteInBatch } from "./housekeeping";
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Resolved alerts, their timelines and notifications are kept this long in D1 (PagerDuty keeps incidents far longer; 90 days covers a quarter's reviews). */
 export const ALERT_HISTORY_DAYS = 90;
-/** Rows deleted per table per run: bounded statements, the hourly run keeps up. */
-const BATCH = 5_000;
 
 /**
  * Deletes alert history older than ALERT_HISTORY_DAYS from D1 in one batch
@@ -13,8 +13,7 @@ const BATCH = 5_000;
  */
 export async function pruneAlertHistory(env: Env, now: number): Promise<Record<string, number>> {
 	const cutoff = now - ALERT_HISTORY_DAYS * DAY_MS;
-	const bounded = (table: string, where: string) =>
-		env.DB.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${where} LIMIT ${BATCH})`).bind(cutoff);
+	const bounded = (table: string, where: string) => env.DB.prepare(boundedDelete(table, where)).bind(cutoff);
 	const statements = {
 		alert_timeline: bounded(
 			"alert_timeline",
@@ -23,6 +22,5 @@ export async function pruneAlertHistory(env: Env, now: number): Promise<Record<s
 		notifications: bounded("notifications", "created_at < ?1 AND status != 'pending'"),
 		alerts: bounded("alerts", "status = 'resolved' AND resolved_at < ?1"),
 	};
-	const results = await env.DB.batch(Object.values(statements));
-	return Object.fromEntries(Object.keys(statements).map((name, i) => [name, results[i]!.meta.changes]));
+	return deleteInBatch(env, statements);
 }

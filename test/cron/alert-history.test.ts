@@ -1,9 +1,8 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { RETENTION_CRON } from "../../src/cron";
 import { ALERT_HISTORY_DAYS } from "../../src/cron/alert-history";
-import worker from "../../src/index";
+import { runCron } from "../helpers";
 
 const DAY = 24 * 3600 * 1000;
 
@@ -33,9 +32,7 @@ describe("alert history housekeeping (hourly cron)", () => {
 			note(`${tenant}-n-pending`, "pending", old),
 			note(`${tenant}-n-new`, "failed", now),
 		]);
-		const ctx = createExecutionContext();
-		await worker.scheduled(createScheduledController({ cron: RETENTION_CRON, scheduledTime: now }), env, ctx);
-		await waitOnExecutionContext(ctx);
+		await runCron(RETENTION_CRON, now);
 		const ids = async (table: string) =>
 			(await env.DB.prepare(`SELECT id FROM ${table} WHERE tenant_id = ? ORDER BY id`).bind(tenant).all<{ id: string }>()).results.map((r) => r.id);
 		expect(await ids("alerts")).toEqual([`${tenant}-new-resolved`, `${tenant}-old-open`]);

@@ -1,31 +1,17 @@
-import { createExecutionContext, createScheduledController, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
-import type { TenantObject } from "../../src/tenant/tenant-object";
-import { eventually, ingestBatch, registerTenant, tenantObject } from "../helpers";
-import { rule, snapshot, webhook } from "../tenant/alerts/fixtures";
+import { eventually, ingestBatch, registerTenant, runCron, tenantObject } from "../helpers";
+import { evaluateNow, objectRows, rule, snapshot, webhook } from "../tenant/alerts/fixtures";
 
 type Stub = ReturnType<typeof tenantObject>;
 
-async function tick(at: number) {
-	const ctx = createExecutionContext();
-	await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "* * * * *" }), env, ctx);
-	await waitOnExecutionContext(ctx);
-}
-
-function rows<T = Record<string, unknown>>(stub: Stub, query: string, ...params: unknown[]): Promise<T[]> {
-	return runInDurableObject(stub, (_i: TenantObject, state) => state.storage.sql.exec(query, ...params).toArray() as T[]);
-}
+const tick = (at: number) => runCron("* * * * *", at);
+const rows = objectRows;
 
 /** Evaluates now (evaluations are a second apart at most), then copies records to D1. */
 async function settle(stub: Stub) {
-	await runInDurableObject(stub, (instance: TenantObject) => {
-		const i = instance as unknown as { evaluatedAt: number; scheduler: { at(job: string, at: number): void } };
-		i.evaluatedAt = 0;
-		i.scheduler.at("rules", Date.now());
-	});
-	await runDurableObjectAlarm(stub);
+	await evaluateNow(stub);
 	await runDurableObjectAlarm(stub);
 }
 

@@ -1,9 +1,7 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { RETENTION_CRON } from "../../src/cron";
-import worker from "../../src/index";
-import { login, postJson, registerTenant } from "../helpers";
+import { login, postJson, registerTenant, runCron } from "../helpers";
 
 const DAY = 24 * 3600 * 1000;
 const count = async (sql: string, ...args: unknown[]) =>
@@ -48,9 +46,7 @@ describe("account housekeeping (hourly cron)", () => {
 		]);
 		expect(await count("sessions WHERE tenant_id = ?", t.tenant.id)).toBe(4);
 
-		const ctx = createExecutionContext();
-		await worker.scheduled(createScheduledController({ cron: RETENTION_CRON, scheduledTime: now }), env, ctx);
-		await waitOnExecutionContext(ctx);
+		await runCron(RETENTION_CRON, now);
 
 		expect(await count("sessions WHERE tenant_id = ?", t.tenant.id)).toBe(1);
 		expect(await count("password_resets WHERE tenant_id = ?", t.tenant.id)).toBe(0);

@@ -29,6 +29,14 @@ async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number
 	}
 }
 
+/** The first delivery of `event` the receiver got at `bucket`, waited for up to 10 s. */
+function delivered(bucket: string, event: string): Promise<Received> {
+	return waitFor(async () => {
+		const got = (await (await fetch(`${receiver}${bucket}`)).json()) as Received[];
+		return got.find((r) => r.headers["x-pulsestream-event"] === event);
+	}, 10_000);
+}
+
 /** The contract's signature, checked by an implementation that is not ours. */
 function verify(secret: string, header: string, raw: string): boolean {
 	const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
@@ -76,10 +84,7 @@ describe("alerting, end to end over HTTP", () => {
 		const errors = Array.from({ length: 10 }, () => ({ event_type: "api_call", source: "checkout", endpoint: "/pay", method: "POST", status_code: 503, response_time_ms: 80 }));
 		expect((await call("POST", "/api/v1/ingestion/events/batch", { events: errors }, key())).body.accepted).toBe(10);
 
-		const triggered = await waitFor(async () => {
-			const got = (await (await fetch(`${receiver}${bucket}`)).json()) as Received[];
-			return got.find((r) => r.headers["x-pulsestream-event"] === "alert.triggered");
-		}, 10_000);
+		const triggered = await delivered(bucket, "alert.triggered");
 		expect(triggered.at - sentAt).toBeLessThan(10_000);
 		expect(verify(secret, triggered.headers["x-pulsestream-signature"]!, triggered.body)).toBe(true);
 		expect(verify("not-the-secret", triggered.headers["x-pulsestream-signature"]!, triggered.body)).toBe(false);
@@ -94,10 +99,7 @@ describe("alerting, end to end over HTTP", () => {
 		// Healthy traffic brings the rate below the resolve threshold: the alert resolves itself.
 		const ok = Array.from({ length: 90 }, () => ({ event_type: "api_call", source: "checkout", endpoint: "/pay", method: "POST", status_code: 200, response_time_ms: 20 }));
 		await call("POST", "/api/v1/ingestion/events/batch", { events: ok }, key());
-		const resolved = await waitFor(async () => {
-			const got = (await (await fetch(`${receiver}${bucket}`)).json()) as Received[];
-			return got.find((r) => r.headers["x-pulsestream-event"] === "alert.resolved");
-		}, 10_000);
+		const resolved = await delivered(bucket, "alert.resolved");
 		expect(verify(secret, resolved.headers["x-pulsestream-signature"]!, resolved.body)).toBe(true);
 		expect(JSON.parse(resolved.body).alert).toMatchObject({ id: payload.alert.id, status: "resolved" });
 
@@ -134,10 +136,48 @@ describe("alerting, end to end over HTTP", () => {
 			return res.body?.alerts?.[0];
 		}, 10_000);
 		expect((await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`)).status).toBe(200);
-		const escalated = await waitFor(async () => {
-			const got = (await (await fetch(`${receiver}${bucket}`)).json()) as Received[];
-			return got.find((r) => r.headers["x-pulsestream-event"] === "alert.escalated");
-		}, 10_000);
+		const escalated = await delivered(bucket, "alert.escalated");
 		expect(JSON.parse(escalated.body).alert.id).toBe(alert.id);
+	});
+
+	it("a channel test, a silence and an acknowledgement, over HTTP", async () => {
+		const bucket = `/quiet/${Date.now()}`;
+		const channel = await call("POST", "/api/v1/alerting/channels", { name: "quiet", type: "webhook", config: { url: `${receiver}${bucket}` } }, user());
+		const test = await call("POST", `/api/v1/alerting/channels/${channel.body.id}/test`, undefined, user());
+		expect(test.status).toBe(202);
+		expect(JSON.parse((await delivered(bucket, "test")).body).id).toBe(test.body.notification_id);
+
+		const rule = await call(
+			"POST",
+			"/api/v1/alerting/rules",
+			{
+				name: "quiet errors",
+				severity: "info",
+				condition: { metric: "error_count", operator: "gt", threshold: 0, window_seconds: 60, filter: { source: "silenced-probe" } },
+				labels: { team: "quiet" },
+				channel_ids: [channel.body.id],
+			},
+			user(),
+		);
+		const silence = await call(
+			"POST",
+			"/api/v1/alerting/silences",
+			{ labels: { team: "quiet" }, starts_at: Date.now() - 1000, ends_at: Date.now() + 3_600_000, comment: "maintenance" },
+			user(),
+		);
+		expect(silence.status).toBe(201);
+		await call("POST", "/api/v1/ingestion/events", { event_type: "error", source: "silenced-probe" }, key());
+		const alert = await waitFor(async () => (await call("GET", `/api/v1/alerting/alerts?rule_id=${rule.body.id}`, undefined, user())).body?.alerts?.[0], 10_000);
+		const notes = await waitFor(async () => {
+			const res = await call("GET", `/api/v1/alerting/notifications?alert_id=${alert.id}`, undefined, user());
+			return res.body?.notifications?.length ? res.body.notifications : undefined;
+		}, 10_000);
+		expect(notes.map((n: { status: string }) => n.status)).toEqual(["silenced"]);
+		const acked = await call("POST", `/api/v1/alerting/alerts/${alert.id}/acknowledge`, { note: "seen" }, user());
+		expect(acked.status).toBe(200);
+		expect(acked.body).toMatchObject({ id: alert.id, status: "acknowledged", acknowledged_by: "alerts@example.test" });
+		// Nothing but the test reached the receiver.
+		const got = (await (await fetch(`${receiver}${bucket}`)).json()) as Received[];
+		expect(got.map((r) => r.headers["x-pulsestream-event"])).toEqual(["test"]);
 	});
 });

@@ -15,12 +15,7 @@ import type { AppEnv } from "../../lib/types";
 export const security = [{ Bearer: [] }];
 export const tags = ["Alerting"];
 
-/** Epoch ms to the API's ISO-8601 UTC (null stays null). */
-export function iso(ms: number): string;
-export function iso(ms: number | null): string | null;
-export function iso(ms: number | null): string | null {
-	return ms === null ? null : new Date(ms).toISOString();
-}
+export { iso } from "../../lib/time";
 
 /** Ids the API hands out are opaque, but bounded, so a silly one never reaches SQL. */
 export const RefId = z.string().min(1).max(64);

@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { ApiKeyRow } from "../../db/schema";
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+import { iso } from "../../lib/time";
 
 export const ApiKeySchema = z
 	.object({

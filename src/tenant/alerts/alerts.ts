@@ -1,5 +1,6 @@
 import type { AlertStatus, AlertView, Rule } from "../../alerting/types";
 import { newId } from "../../lib/crypto";
+import { iso } from "../../lib/time";
 
 /** An alert as the object stores it (times epoch ms). */
 export type AlertRecord = {
@@ -23,7 +24,6 @@ export type AlertRecord = {
 	updated_at: number;
 };
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function presentAlert(a: AlertRecord): AlertView {
 	return {

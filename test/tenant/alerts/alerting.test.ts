@@ -4,27 +4,12 @@ import { describe, expect, it } from "vitest";
 import type { Rule } from "../../../src/alerting/types";
 import type { TenantObject } from "../../../src/tenant/tenant-object";
 import { eventually, ingest, ingestBatch, registerTenant, tenantObject, type Registered } from "../../helpers";
-import { rule, snapshot, webhook } from "./fixtures";
+import { evaluateNow, objectRows, rule, snapshot, webhook } from "./fixtures";
 
 type Stub = ReturnType<typeof tenantObject>;
 
-/**
- * Runs the object's alarm with rule evaluation due now: evaluations are at
- * most a second apart, and the test does not wait out that second.
- */
-async function runDurableObjectAlarm(stub: Stub) {
-	await runInDurableObject(stub, (instance: TenantObject) => {
-		const i = instance as unknown as { evaluatedAt: number; scheduler: { at(job: string, at: number): void } };
-		i.evaluatedAt = 0;
-		i.scheduler.at("rules", Date.now());
-	});
-	await runAlarm(stub);
-}
-
-/** Rows of the object's own storage. */
-function rows<T = Record<string, unknown>>(stub: Stub, query: string, ...params: unknown[]): Promise<T[]> {
-	return runInDurableObject(stub, (_i: TenantObject, state) => state.storage.sql.exec(query, ...params).toArray() as T[]);
-}
+const runDurableObjectAlarm = evaluateNow;
+const rows = objectRows;
 
 /** Moves the object's decision clock (windows, pending periods, cooldowns) by `ms`. */
 function shiftClock(stub: Stub, ms: number) {

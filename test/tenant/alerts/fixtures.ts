@@ -1,3 +1,6 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import type { TenantObject } from "../../../src/tenant/tenant-object";
+import type { tenantObject } from "../../helpers";
 import type { AlertingSnapshot, Channel, Rule, RuleCondition } from "../../../src/alerting/types";
 
 let n = 0;
@@ -33,4 +36,24 @@ export function webhook(id: string, url = "http://receiver.test/ok/default"): Ch
 
 export function snapshot(version: number, parts: Partial<AlertingSnapshot>): AlertingSnapshot {
 	return { version, rules: [], channels: [], policies: [], silences: [], ...parts };
+}
+
+type Stub = ReturnType<typeof tenantObject>;
+
+/** Rows of the tenant object's own storage. */
+export function objectRows<T = Record<string, unknown>>(stub: Stub, query: string, ...params: unknown[]): Promise<T[]> {
+	return runInDurableObject(stub, (_i: TenantObject, state) => state.storage.sql.exec(query, ...params).toArray() as T[]);
+}
+
+/**
+ * Runs the object's alarm with rule evaluation due now: evaluations are at
+ * most a second apart, and a test does not wait out that second.
+ */
+export async function evaluateNow(stub: Stub): Promise<void> {
+	await runInDurableObject(stub, (instance: TenantObject) => {
+		const i = instance as unknown as { evaluatedAt: number; scheduler: { at(job: string, at: number): void } };
+		i.evaluatedAt = 0;
+		i.scheduler.at("rules", Date.now());
+	});
+	await runDurableObjectAlarm(stub);
 }
