@@ -121,6 +121,8 @@ export default defineConfig(async () => {
 						JWT_SECRET: "test-secret-that-is-long-enough-for-hs256-signing",
 						LOG_LEVEL: "warn",
 						APP_URL: "https://pulsestream.test",
+						// Small, so a test can reach it; the shipped default (1,000) is reached by npm run bench.
+						MAX_SOCKETS_PER_TENANT: "8",
 					},
 					outboundService: receiver,
 				},

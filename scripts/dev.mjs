@@ -3,6 +3,7 @@
 // to the same state directory wrangler dev will use, prints how to start, then
 // runs wrangler dev in development mode (no secret to set).
 import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
 const args = process.argv.slice(2);
 const persistIndex = args.findIndex((a) => a === "--persist-to" || a.startsWith("--persist-to="));
@@ -14,12 +15,19 @@ const persist =
 			: ["--persist-to", args[persistIndex + 1]];
 const portArg = args.find((a, i) => a.startsWith("--port=") || args[i - 1] === "--port");
 const port = portArg ? portArg.replace("--port=", "") : "8787";
-const wrangler = process.platform === "win32" ? "wrangler.cmd" : "wrangler";
+// The project's own wrangler, so `node scripts/dev.mjs` works outside npm too.
+const wrangler = fileURLToPath(
+	new URL(`../node_modules/.bin/${process.platform === "win32" ? "wrangler.cmd" : "wrangler"}`, import.meta.url),
+);
 
 const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", ...persist], {
 	stdio: ["ignore", "inherit", "inherit"],
 	env: { ...process.env, CI: "true" },
 });
+if (migrate.error) {
+	console.error(`Could not run wrangler (${migrate.error.message}); run \`npm install\` first.`);
+	process.exit(1);
+}
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const base = `http://localhost:${port}`;

@@ -7,6 +7,7 @@ import { alertingRoutes } from "./routes/alerting";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditLogRoutes } from "./routes/audit-log";
 import { authRoutes } from "./routes/auth";
+import { dashboardRoutes } from "./routes/dashboard";
 import { healthRoutes } from "./routes/health";
 import { ingestionRoutes } from "./routes/ingestion";
 import { tenantRoutes } from "./routes/tenant";
@@ -26,6 +27,7 @@ export function createApp() {
 	app.route("/api/v1", tenantRoutes);
 	app.route("/api/v1", ingestionRoutes);
 	app.route("/api/v1", alertingRoutes);
+	app.route("/api/v1", dashboardRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
 		type: "apiKey",

@@ -12,5 +12,7 @@ declare namespace Cloudflare {
 		APP_URL?: string;
 		/** PagerDuty Events API v2 endpoint (default https://events.pagerduty.com/v2/enqueue); tests and local runs point it elsewhere. */
 		PAGERDUTY_EVENTS_URL?: string;
+		/** Dashboard WebSockets per tenant (default 1,000). */
+		MAX_SOCKETS_PER_TENANT?: string;
 	}
 }

@@ -1,3 +1,4 @@
+import { endSessionSockets } from "./socket-sessions";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { db } from "../db/client";
@@ -99,7 +100,10 @@ export async function rotateRefreshToken(
 			)
 			.returning({ id: sessions.id });
 		const [revoked] = await d.batch([revoke, auditReuse(reuse)]);
-		if (revoked.length > 0) log("warn", "refresh token reused; session revoked", { tenant_id: claims.tid, session_id: claims.fam });
+		if (revoked.length > 0) {
+			log("warn", "refresh token reused; session revoked", { tenant_id: claims.tid, session_id: claims.fam });
+			await endSessionSockets(env, claims.tid, claims.sub, { only: claims.fam });
+		}
 		return { ok: false };
 	}
 	const pair = await issueTokens(env, { id: claims.sub, tenantId: claims.tid, role: user.role }, claims.fam, nextJti);

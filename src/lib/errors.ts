@@ -10,8 +10,10 @@ export const ERROR_STATUS = {
 	PAYLOAD_TOO_LARGE: 413,
 	UNSUPPORTED_MEDIA_TYPE: 415,
 	VALIDATION_ERROR: 422,
+	UPGRADE_REQUIRED: 426,
 	RATE_LIMITED: 429,
 	ACCOUNT_LOCKED: 429,
+	CONNECTION_LIMIT: 429,
 	INTERNAL: 500,
 } as const;
 
@@ -99,6 +101,7 @@ export const openApiErrors = {
 	413: errorResponse("Body or one event over the size limit"),
 	415: errorResponse("A JSON route called with another content type"),
 	422: errorResponse("Well-formed JSON that breaks the schema"),
+	426: errorResponse("Not a WebSocket upgrade (UPGRADE_REQUIRED)"),
 	429: errorResponse("Rate limited; see Retry-After"),
 	500: errorResponse("Internal error (never with a stack trace)"),
 } as const;

@@ -1,5 +1,6 @@
 import type { Counters } from "./counters";
 import type { Dedupe } from "./dedupe";
+import type { Endpoints } from "./endpoints";
 import type { Outbox } from "./outbox";
 import { rateLimitState } from "./rate-limit";
 import type { IncomingEvent, IngestResult, ItemStatus, TenantSettings } from "./types";
@@ -12,12 +13,12 @@ import type { IncomingEvent, IngestResult, ItemStatus, TenantSettings } from "./
  * durable write are one step. Returns the answer and the accepted events.
  */
 export function admit(
-	m: { counters: Counters; dedupe: Dedupe; outbox: Outbox },
+	m: { counters: Counters; endpoints: Endpoints; dedupe: Dedupe; outbox: Outbox },
 	settings: TenantSettings,
 	input: { events: IncomingEvent[]; rejected: number },
 	now: number,
 ): { result: Extract<IngestResult, { ok: true }>; accepted: IncomingEvent[] } {
-	const { counters, dedupe, outbox } = m;
+	const { counters, endpoints, dedupe, outbox } = m;
 	const minute = counters.minute(now);
 	const seen = dedupe.seen(
 		input.events.map((ev) => ev.event_id),
@@ -39,6 +40,7 @@ export function admit(
 		seen.add(ev.event_id);
 		accepted.push(ev);
 		counters.recordAccepted(ev, now);
+		endpoints.record(ev, now);
 		return "accepted";
 	});
 	dedupe.remember(

@@ -1,12 +1,13 @@
 import { EVENT_TYPES } from "../db/schema";
+import { HOUR_MINUTES, hourOf, hoursIn, splitByHours } from "./hours";
 import { addValue, emptySketch, mergeInto, type Sketch } from "./sketch";
+import type { IncomingEvent, NormalizedEvent } from "./types";
 
 type MinuteRow = { minute: number; data: string; sketch: string | null };
-import type { IncomingEvent, NormalizedEvent } from "./types";
 
 export const MINUTE_MS = 60_000;
 /** Minute buckets are kept a little longer than the longest window (24 h). */
-const KEEP_MINUTES = 25 * 60;
+export const KEEP_MINUTES = 25 * 60;
 
 export const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 export type StatusClass = (typeof STATUS_CLASSES)[number];
@@ -62,7 +63,7 @@ export function merge(into: MinuteCounts, m: MinuteCounts): void {
 	mergeInto(into.l, m.l);
 }
 
-function parseMinute(row: MinuteRow): MinuteCounts {
+function parseMinute(row: Omit<MinuteRow, "minute">): MinuteCounts {
 	const data = JSON.parse(row.data) as Omit<MinuteCounts, "l">;
 	return { ...data, l: row.sketch ? (JSON.parse(row.sketch) as Sketch) : emptySketch() };
 }
@@ -79,6 +80,8 @@ export class Counters {
 	private current: { minute: number; data: MinuteCounts } | undefined;
 	private sketchDirty = false;
 	private totals: Totals;
+	/** The last hour the flush job made sure is rolled up. */
+	private rolledUp = -1;
 
 	constructor(private readonly sql: SqlStorage) {
 		const row = sql.exec<{ v: string }>("SELECT v FROM kv WHERE k = 'totals'").toArray()[0];
@@ -165,14 +168,69 @@ export class Counters {
 		}));
 	}
 
-	/** Merge of the minutes in [from, to]: any window is a merge of minutes. */
-	window(fromMinute: number, toMinute: number): MinuteCounts {
+	/**
+	 * Merge of the minutes in [from, to]: any window is a merge of minutes.
+	 * Whole hours that have finished by `now` are read from their rollup (one
+	 * row each), so a 24-hour window merges at most 23 hours and 118 minutes.
+	 */
+	window(fromMinute: number, toMinute: number, now = Date.now()): MinuteCounts {
 		const total = emptyMinute();
-		for (const { data } of this.range(fromMinute, toMinute)) merge(total, data);
+		const split = splitByHours(fromMinute, toMinute, minuteOf(now));
+		for (const [from, to] of split.minutes) for (const { data } of this.range(from, to)) merge(total, data);
+		if (split.hours) for (const { data } of this.hours(split.hours)) merge(total, data);
+		return total;
+	}
+
+	/**
+	 * Merged counts of the finished hours in [from, to] that saw anything,
+	 * oldest first. An hour without its rollup row yet is merged from its
+	 * minutes now and kept: a finished hour's minutes no longer change (the
+	 * running minute, whose sketch may be unsaved, is read from memory).
+	 */
+	hours([from, to]: [number, number]): { hour: number; data: MinuteCounts }[] {
+		const rows = this.sql
+			.exec<{ hour: number; data: string; sketch: string | null }>(
+				"SELECT hour, data, sketch FROM hours WHERE hour BETWEEN ? AND ? ORDER BY hour",
+				from,
+				to,
+			)
+			.toArray();
+		const out = new Map(rows.map((r) => [r.hour, parseMinute(r)]));
+		for (const hour of hoursIn([from, to])) {
+			if (out.has(hour)) continue;
+			const data = this.rollUp(hour);
+			if (data) out.set(hour, data);
+		}
+		return [...out].sort((a, b) => a[0] - b[0]).map(([hour, data]) => ({ hour, data }));
+	}
+
+	/** Rolls up the hour before `now`'s (the flush job), so that reads find it ready. */
+	rollUpLastHour(now: number): void {
+		const hour = hourOf(minuteOf(now)) - 1;
+		if (hour === this.rolledUp) return;
+		this.hours([hour, hour]);
+		this.rolledUp = hour;
+	}
+
+	private rollUp(hour: number): MinuteCounts | null {
+		const rows = this.range(hour * HOUR_MINUTES, (hour + 1) * HOUR_MINUTES - 1);
+		if (rows.length === 0) return null;
+		const total = emptyMinute();
+		for (const { data } of rows) merge(total, data);
+		// Only a finished hour is kept: the running one still changes.
+		if ((hour + 1) * HOUR_MINUTES > minuteOf(Date.now())) return total;
+		const { l, ...counts } = total;
+		this.sql.exec(
+			"INSERT OR REPLACE INTO hours (hour, data, sketch) VALUES (?, ?, ?)",
+			hour,
+			JSON.stringify(counts),
+			JSON.stringify(l),
+		);
 		return total;
 	}
 
 	prune(now: number): void {
 		this.sql.exec("DELETE FROM minutes WHERE minute < ?", minuteOf(now) - KEEP_MINUTES);
+		this.sql.exec("DELETE FROM hours WHERE hour < ?", hourOf(minuteOf(now) - KEEP_MINUTES));
 	}
 }

@@ -1,6 +1,8 @@
 import { log } from "../lib/log";
 import type { Counters } from "./counters";
 import type { Dedupe } from "./dedupe";
+import type { EndpointWindow } from "./endpoint-window";
+import type { Endpoints } from "./endpoints";
 import type { Outbox } from "./outbox";
 
 const FLUSH_RETRY_MS = 5_000;
@@ -28,13 +30,26 @@ export class Flush {
 
 	constructor(
 		private readonly db: () => D1Database,
-		private readonly modules: () => { outbox: Outbox; counters: Counters; dedupe: Dedupe },
+		private readonly modules: () => {
+			outbox: Outbox;
+			counters: Counters;
+			dedupe: Dedupe;
+			endpoints: Endpoints;
+			endpointWindow: EndpointWindow;
+		},
 	) {}
 
 	/** Returns when to run again: now while events remain, a backoff after a failure, else null. */
 	async run(tenantId: string, now: number): Promise<{ next: number | null; backoff: boolean }> {
-		const { outbox, counters, dedupe } = this.modules();
+		const { outbox, counters, dedupe, endpoints, endpointWindow } = this.modules();
 		const deadline = Date.now() + RUN_BUDGET_MS;
+		// Per-endpoint counts are written here, before D1 is asked: an outage must not hold them in memory.
+		// They are figures for the dashboard only; a failure to write them must never hold events back.
+		try {
+			endpoints.persist(now);
+		} catch (err) {
+			log("error", "writing per-endpoint counts failed; retrying on the next flush", { tenant_id: tenantId, error: String(err) });
+		}
 		try {
 			while ((await outbox.flush(this.db(), tenantId)) > 0 && Date.now() < deadline) {
 				// keep draining while there is a backlog
@@ -50,6 +65,10 @@ export class Flush {
 		counters.saveSketch();
 		dedupe.prune(now);
 		counters.prune(now);
+		endpoints.prune(now);
+		// A finished hour is merged once, here, so that long windows read one row for it.
+		counters.rollUpLastHour(now);
+		endpointWindow.rollUpLastHour(now);
 		return { next: outbox.size() > 0 ? Date.now() : null, backoff: false };
 	}
 

@@ -39,6 +39,13 @@ const MIGRATIONS: string[] = [
 	// a delivery in flight holds its notification until leased_until, so a duplicate message cannot send it twice.
 	`ALTER TABLE rule_series ADD COLUMN coverage TEXT NOT NULL DEFAULT '{}';
 	 ALTER TABLE notifications ADD COLUMN leased_until INTEGER;`,
+	// Dashboard: finished hours of the minute counters merged once (a 24-hour window reads 23 hour rows, not 1,440
+	// minutes); per-endpoint counts of each minute and hour (the 100 busiest endpoints plus '' for all the others).
+	`CREATE TABLE hours (hour INTEGER PRIMARY KEY, data TEXT NOT NULL, sketch TEXT);
+	 CREATE TABLE endpoint_minutes (minute INTEGER NOT NULL, endpoint TEXT NOT NULL, n INTEGER NOT NULL, e INTEGER NOT NULL,
+	   sketch TEXT, PRIMARY KEY (minute, endpoint));
+	 CREATE TABLE endpoint_hours (hour INTEGER NOT NULL, endpoint TEXT NOT NULL, n INTEGER NOT NULL, e INTEGER NOT NULL,
+	   sketch TEXT, PRIMARY KEY (hour, endpoint));`,
 ];
 
 /** True once this object has storage of its own (it was configured for a tenant). */

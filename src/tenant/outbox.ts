@@ -47,6 +47,19 @@ export class Outbox {
 		}
 	}
 
+	/** The newest `limit` buffered event rows, oldest first (a cold object's recent-events ring). */
+	newestRows(limit: number): string[] {
+		const chunks: string[][] = [];
+		let n = 0;
+		for (const { body } of this.sql.exec<{ body: string }>("SELECT body FROM outbox ORDER BY seq DESC")) {
+			if (n >= limit) break;
+			const rows = (JSON.parse(body) as unknown[]).slice(-(limit - n)).map((r) => JSON.stringify(r));
+			chunks.unshift(rows);
+			n += rows.length;
+		}
+		return chunks.flat();
+	}
+
 	/** Buffered events not yet in D1. */
 	size(): number {
 		return this.sql.exec<{ n: number }>("SELECT coalesce(sum(n), 0) AS n FROM outbox").one().n;

@@ -70,6 +70,24 @@ export function quantile(s: Sketch, q: number): number | null {
 	return s.max;
 }
 
+/** Several quantiles (each 0..1, ascending) in one pass over the sorted buckets; same answers as quantile(). */
+export function quantiles(s: Sketch, qs: readonly number[]): (number | null)[] {
+	if (s.n === 0) return qs.map(() => null);
+	const indexes = Object.keys(s.b)
+		.map(Number)
+		.sort((a, b) => a - b);
+	let seen = s.z;
+	let at = 0;
+	return qs.map((q) => {
+		const rank = q * (s.n - 1);
+		if (rank < s.z) return 0;
+		while (at < indexes.length && seen + s.b[indexes[at]!]! <= rank) seen += s.b[indexes[at++]!]!;
+		if (at === indexes.length) return s.max;
+		const estimate = (2 * GAMMA ** indexes[at]!) / (GAMMA + 1);
+		return Math.min(Math.max(estimate, s.min), s.max);
+	});
+}
+
 export function mean(s: Sketch): number | null {
 	return s.n === 0 ? null : s.sum / s.n;
 }

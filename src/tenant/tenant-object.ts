@@ -4,7 +4,18 @@ import { type Actor, type AlertActionResult, Alerting, EVALUATE_EVERY_MS } from 
 import { hasDirty } from "./alerts/sync";
 import { admit } from "./admit";
 import { Counters } from "./counters";
+import {
+	type AlertsSummary,
+	type DashboardOverview,
+	type RecentEvents,
+	alertsSummaryView,
+	checkLimit,
+	checkWindow,
+	overviewView,
+} from "./dashboard";
 import { Dedupe } from "./dedupe";
+import { EndpointWindow } from "./endpoint-window";
+import { Endpoints } from "./endpoints";
 import { Flush } from "./flush";
 import { loadTenant } from "./hydrate";
 import { jobHandlers } from "./jobs";
@@ -12,13 +23,19 @@ import { KeyUse } from "./key-use";
 import { Keys } from "./keys";
 import { isMigrated, migrate } from "./migrations";
 import { Outbox } from "./outbox";
+import { Recent } from "./recent";
 import { type Job, Scheduler } from "./scheduler";
+import { type MetricsSeries, seriesView } from "./series";
 import { loadSettings, saveSettings } from "./settings";
+import { PING, PONG } from "./sockets/protocol";
+import { type ConnectionStats, DEFAULT_MAX_SOCKETS, type SocketIdentity, type SocketViews, Sockets } from "./sockets/sockets";
 import type { IncomingEvent, IngestResult, KeyRecord, TenantSettings } from "./types";
 import { EMPTY_STATS, type TenantStats, type WindowSummary, statsView, summaryView } from "./views";
 
 export type { Actor, AlertActionResult } from "./alerts/alerting";
 export type { TenantStats, WindowSummary } from "./views";
+export type { AlertsSummary, DashboardOverview, RecentEvents } from "./dashboard";
+export type { MetricsSeries } from "./series";
 
 /** How long an unknown tenant id is remembered as unknown before D1 is asked again. */
 const UNKNOWN_TENANT_TTL_MS = 60_000;
@@ -27,6 +44,9 @@ type Modules = {
 	keys: Keys;
 	keyUse: KeyUse;
 	counters: Counters;
+	endpoints: Endpoints;
+	endpointWindow: EndpointWindow;
+	recent: Recent;
 	dedupe: Dedupe;
 	outbox: Outbox;
 	flush: Flush;
@@ -47,6 +67,7 @@ type Modules = {
 export class TenantObject extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
 	private readonly scheduler: Scheduler;
+	private readonly sockets: Sockets;
 	private settings: TenantSettings | null = null;
 	private m: Modules | null = null;
 	private unknownUntil = 0;
@@ -60,6 +81,9 @@ export class TenantObject extends DurableObject<Env> {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
 		this.scheduler = new Scheduler(ctx.storage);
+		this.sockets = new Sockets(ctx, this.socketViews(), Number(env.MAX_SOCKETS_PER_TENANT) || DEFAULT_MAX_SOCKETS);
+		// Heartbeats are answered by the platform without waking the object.
+		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
 		void ctx.blockConcurrencyWhile(async () => {
 			await this.scheduler.init();
 			if (!isMigrated(this.sql)) return;
@@ -150,9 +174,13 @@ export class TenantObject extends DurableObject<Env> {
 		} catch (err) {
 			// The transaction rolled back; the in-memory counts it touched must too.
 			m.counters = new Counters(this.sql);
+			m.endpoints = new Endpoints(this.sql);
 			throw err;
 		}
 		const { result, accepted } = decided;
+		m.recent.push(accepted);
+		// Committed: live dashboards may see these now.
+		this.sockets.publish(accepted);
 		if (accepted.length > 0) {
 			this.scheduler.at("flush", now + this.flushDelayMs());
 			const decisionNow = this.now();
@@ -179,6 +207,113 @@ export class TenantObject extends DurableObject<Env> {
 	/** Number of acknowledged events not yet in D1. */
 	async pending(): Promise<number> {
 		return this.m?.outbox.size() ?? 0;
+	}
+
+	// --- dashboard sockets ----------------------------------------------------
+
+	/**
+	 * The WebSocket upgrade, forwarded by the edge once it checked the access
+	 * token (src/routes/dashboard/ws.ts); the only use of fetch. The socket is
+	 * accepted for hibernation; past the tenant's socket limit the answer is 429.
+	 */
+	override async fetch(request: Request): Promise<Response> {
+		const tenantId = request.headers.get("x-tenant-id");
+		const who: SocketIdentity = {
+			userId: request.headers.get("x-user-id") ?? "",
+			sessionId: request.headers.get("x-session-id") ?? "",
+			role: request.headers.get("x-user-role") ?? "viewer",
+		};
+		if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !tenantId || !who.userId || !who.sessionId) {
+			return new Response("expected a WebSocket upgrade from the edge", { status: 400 });
+		}
+		if (!this.settings && !(await this.loadSettings(tenantId))) return new Response("unknown tenant", { status: 404 });
+		return this.sockets.accept(who);
+	}
+
+	override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+		await this.sockets.message(ws, message);
+	}
+
+	override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+		this.sockets.closed(ws, code, reason);
+	}
+
+	override async webSocketError(ws: WebSocket): Promise<void> {
+		this.sockets.errored(ws);
+	}
+
+	/** GET /dashboard/connections/stats: open sockets and their subscriptions. */
+	async connectionStats(): Promise<ConnectionStats> {
+		return this.sockets.stats();
+	}
+
+	/**
+	 * Closes the sockets of sessions that ended (called by the edge right after
+	 * D1 revoked them): `only` one session (logout), else all of the user's
+	 * but `keep` (password change keeps the caller's own session).
+	 */
+	async endSessions(userId: string, opts: { only?: string; keep?: string } = {}): Promise<number> {
+		return this.sockets.endSessions(userId, opts);
+	}
+
+	/** What get_data and the metrics channel read: the dashboard REST bodies. */
+	private socketViews(): SocketViews {
+		const tenant = () => this.settings?.tenantId ?? "";
+		return {
+			overview: (minutes) => this.overview(tenant(), minutes),
+			alertsSummary: () => this.alertsSummary(tenant()),
+			recentEvents: (limit) => this.recentEvents(tenant(), limit),
+			metrics: (minutes) => this.metricsSeries(tenant(), minutes, 60),
+			live: async () => ({ window: "5m", ...(await this.overview(tenant(), 5)) }),
+		};
+	}
+
+	// --- dashboard ------------------------------------------------------------
+
+	/**
+	 * GET /dashboard/overview without `window`: counts, error rate, latency,
+	 * status classes, top endpoints, alerts, the newest events and health over
+	 * the last `windowMinutes` UTC minutes (1..1440, the running one
+	 * included). From the object's counters only, never a scan of D1's events.
+	 * Null for a tenant D1 does not know.
+	 */
+	async overview(tenantId: string, windowMinutes: number): Promise<DashboardOverview | null> {
+		checkWindow(windowMinutes);
+		const m = await this.dashboardFor(tenantId, true);
+		return m && overviewView(m, windowMinutes, Date.now());
+	}
+
+	/** The `limit` (1..200) newest accepted events, newest first (GET /dashboard/events/stream). */
+	async recentEvents(tenantId: string, limit: number): Promise<RecentEvents | null> {
+		checkLimit(limit);
+		const m = await this.dashboardFor(tenantId, true);
+		return m && { events: m.recent.newest(limit) };
+	}
+
+	/** Open alerts by status and severity and the 10 newest alerts (GET /dashboard/alerts/summary). */
+	async alertsSummary(tenantId: string): Promise<AlertsSummary | null> {
+		const m = await this.dashboardFor(tenantId);
+		return m && alertsSummaryView(m.alerting.alerts);
+	}
+
+	/**
+	 * GET /dashboard/metrics/real-time without `window`: the last
+	 * `windowMinutes` in buckets of `bucketSeconds` (60, 300, 900 or 3600,
+	 * at most the window), oldest first, every bucket present.
+	 */
+	async metricsSeries(tenantId: string, windowMinutes: number, bucketSeconds: number): Promise<MetricsSeries | null> {
+		checkWindow(windowMinutes, bucketSeconds);
+		const m = await this.dashboardFor(tenantId);
+		return m && seriesView(m.counters, windowMinutes, bucketSeconds, Date.now());
+	}
+
+	/** The modules once the tenant is known; with `recent`, the recent-events ring filled (a cold object fills it once). */
+	private async dashboardFor(tenantId: string, recent = false): Promise<Modules | null> {
+		if (!this.settings && !(await this.loadSettings(tenantId))) return null;
+		const m = this.open();
+		if (recent) await m.recent.fill(m.outbox, this.env.DB, tenantId);
+		// Read again: a rollback while the fill waited on D1 may have replaced a module.
+		return this.m;
 	}
 
 	// --- alerting -------------------------------------------------------------
@@ -265,9 +400,10 @@ export class TenantObject extends DurableObject<Env> {
 		);
 	}
 
-	/** After alerting changed something: send what it recorded, copy records to D1, keep evaluating. */
+	/** After alerting changed something: tell the dashboards, send what it recorded, copy records to D1, keep evaluating. */
 	private afterAlerting(now: number, evaluate = true): void {
 		const { alerting } = this.m!;
+		this.sockets.alertsChanged(alerting.alerts.drainChanges());
 		if (alerting.notifications.unqueued(1).length > 0) this.scheduler.at("notify", now);
 		if (hasDirty(this.sql)) this.scheduler.at("records", now + this.flushDelayMs());
 		if (evaluate && alerting.active()) this.scheduler.at("rules", Math.max(now, this.evaluatedAt + EVALUATE_EVERY_MS));
@@ -336,6 +472,9 @@ export class TenantObject extends DurableObject<Env> {
 			keys: new Keys(this.sql),
 			keyUse: new KeyUse(this.sql),
 			counters: new Counters(this.sql),
+			endpoints: new Endpoints(this.sql),
+			endpointWindow: new EndpointWindow(this.sql, () => this.m!.endpoints),
+			recent: new Recent(),
 			dedupe: new Dedupe(this.sql),
 			outbox: new Outbox(this.sql),
 			alerting: new Alerting(

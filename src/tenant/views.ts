@@ -47,7 +47,7 @@ export function statsView(counters: Counters, outbox: Outbox, rateLimit: number,
 	return {
 		total_events: totals.n,
 		events_last_minute: counters.minute(now).n,
-		events_last_hour: counters.window(minute - 59, minute).n,
+		events_last_hour: counters.window(minute - 59, minute, now).n,
 		by_type: byType(totals.t),
 		duplicates: totals.d,
 		rejected: totals.r,
@@ -61,7 +61,7 @@ export function statsView(counters: Counters, outbox: Outbox, rateLimit: number,
 /** Counts and latency percentiles over the last `minutes` UTC minutes (the current one included). */
 export function summaryView(counters: Counters, minutes: number, now: number): WindowSummary {
 	const minute = minuteOf(now);
-	const w = counters.window(minute - minutes + 1, minute);
+	const w = counters.window(minute - minutes + 1, minute, now);
 	return {
 		total_events: w.n,
 		by_type: byType(w.t),

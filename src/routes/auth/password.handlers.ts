@@ -12,6 +12,7 @@ import { unauthorized } from "../../lib/errors";
 import { log } from "../../lib/log";
 import type { AppEnv, AppRouteHandler } from "../../lib/types";
 import type { confirmReset, requestReset } from "./password.routes";
+import { endSessionSockets } from "../../auth/socket-sessions";
 
 /**
  * Answers 202 at once and does the lookup and the email after the answer,
@@ -117,5 +118,6 @@ export const confirmResetHandler: AppRouteHandler<typeof confirmReset> = async (
 			target: { type: "user", id: claimed.userId },
 		}),
 	]);
+	await endSessionSockets(c.env, claimed.tenantId, claimed.userId);
 	return c.body(null, 204);
 };

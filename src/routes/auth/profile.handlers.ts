@@ -11,6 +11,7 @@ import type { AppRouteHandler } from "../../lib/types";
 import { presentUser } from "./auth.schemas";
 import { invalidateResetTokens } from "../../auth/password-reset";
 import type { changePassword, getProfile, patchProfile } from "./profile.routes";
+import { endSessionSockets } from "../../auth/socket-sessions";
 
 export const getProfileHandler: AppRouteHandler<typeof getProfile> = async (c) => {
 	return c.json(presentUser(await findUser(c.env, c.get("user").tenantId, c.get("user").userId)), 200);
@@ -80,5 +81,6 @@ export const changePasswordHandler: AppRouteHandler<typeof changePassword> = asy
 		clearAttempts(c.env, key),
 		auditEntry(c, { tenantId: user.tenantId, action: "auth.password.changed", target: { type: "user", id: user.userId } }),
 	]);
+	await endSessionSockets(c.env, user.tenantId, user.userId, { keep: user.sessionId });
 	return c.body(null, 204);
 };

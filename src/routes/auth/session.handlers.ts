@@ -10,6 +10,7 @@ import { verifyRefreshToken } from "../../lib/jwt";
 import type { AppRouteHandler } from "../../lib/types";
 import { presentUser } from "./auth.schemas";
 import type { login, logout, refresh } from "./session.routes";
+import { endSessionSockets } from "../../auth/socket-sessions";
 
 const WRONG_CREDENTIALS = "The tenant, email or password is incorrect.";
 
@@ -105,5 +106,6 @@ export const logoutHandler: AppRouteHandler<typeof logout> = async (c) => {
 			details: { session_id: sessionId },
 		}),
 	]);
+	await endSessionSockets(c.env, user.tenantId, user.userId, { only: sessionId });
 	return c.body(null, 204);
 };

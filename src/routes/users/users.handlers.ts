@@ -12,6 +12,7 @@ import type { Role } from "../../lib/jwt";
 import type { AppEnv, AppRouteHandler } from "../../lib/types";
 import { presentUser } from "../auth/auth.schemas";
 import type { createUser, deleteUser, listUsers, patchUser } from "./users.routes";
+import { endSessionSockets } from "../../auth/socket-sessions";
 
 export const listUsersHandler: AppRouteHandler<typeof listUsers> = async (c) => {
 	const rows = await db(c.env)
@@ -118,6 +119,7 @@ async function changeUser(c: Context<AppEnv>, id: string, change: Change) {
 				: "The user changed meanwhile; read it again and retry.",
 		});
 	}
+	if (deactivated) await endSessionSockets(c.env, actor.tenantId, id);
 	return updated;
 }
 

@@ -207,6 +207,7 @@ export class Alerting {
 	 * no transaction changes them (events are counted after theirs committed).
 	 */
 	reset(): void {
+		this.alerts.discardChanges();
 		this.config.reload();
 		this.planned = false;
 		this.loadStates();

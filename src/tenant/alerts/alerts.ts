@@ -54,7 +54,28 @@ export const KEEP_RESOLVED_MS = 7 * 24 * 60 * 60 * 1000;
  * Every change marks the row dirty; the records job copies dirty rows to D1.
  */
 export class Alerts {
+	/** Alert changes not yet told to the dashboard sockets (drained after the transaction committed). */
+	private changes: AlertView[] = [];
+
 	constructor(private readonly sql: SqlStorage) {}
+
+	/** The changes since the last call, in order; called once they are committed. */
+	drainChanges(): AlertView[] {
+		const changes = this.changes;
+		this.changes = [];
+		return changes;
+	}
+
+	private note(alert: AlertRecord): void {
+		// Bounded whatever happens to the drain: only the newest matter to a live view.
+		if (this.changes.length >= 1000) this.changes.shift();
+		this.changes.push(presentAlert(alert));
+	}
+
+	/** Forgets changes of a transaction that rolled back. */
+	discardChanges(): void {
+		this.changes = [];
+	}
 
 	get(id: string): AlertRecord | null {
 		const row = this.sql.exec<{ data: string }>("SELECT data FROM alerts WHERE id = ?", id).toArray()[0];
@@ -73,6 +94,23 @@ export class Alerts {
 	open(): AlertRecord[] {
 		return this.sql
 			.exec<{ data: string }>("SELECT data FROM alerts WHERE status != 'resolved' ORDER BY rowid")
+			.toArray()
+			.map((r) => JSON.parse(r.data) as AlertRecord);
+	}
+
+	/** Open alerts counted by status and severity (the dashboard's summary and health). */
+	openCounts(): { status: Exclude<AlertStatus, "resolved">; severity: Rule["severity"]; n: number }[] {
+		return this.sql
+			.exec<{ status: Exclude<AlertStatus, "resolved">; severity: Rule["severity"]; n: number }>(
+				"SELECT status, json_extract(data, '$.severity') AS severity, count(*) AS n FROM alerts WHERE status != 'resolved' GROUP BY 1, 2",
+			)
+			.toArray();
+	}
+
+	/** The `limit` most recently opened alerts, any status, newest first (rowid is the order of creation). */
+	newest(limit: number): AlertRecord[] {
+		return this.sql
+			.exec<{ data: string }>("SELECT data FROM alerts ORDER BY rowid DESC LIMIT ?", limit)
 			.toArray()
 			.map((r) => JSON.parse(r.data) as AlertRecord);
 	}
@@ -108,6 +146,7 @@ export class Alerts {
 			now,
 		);
 		this.timeline(alert.id, now, "triggered", { value, threshold: alert.threshold });
+		this.note(alert);
 		return alert;
 	}
 
@@ -122,6 +161,7 @@ export class Alerts {
 			alert.updated_at,
 			alert.id,
 		);
+		this.note(alert);
 	}
 
 	/** Appends to an alert's timeline (state changes and notifications, in order). */
