@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { buildDashboard } from "./scripts/build-dashboard.mjs";
 
 /**
  * Test receivers for outbound fetches (alert notifications). Miniflare runs
@@ -106,6 +107,8 @@ async function receiver(request: Request): Promise<Response> {
 }
 
 export default defineConfig(async () => {
+	// The Worker's static assets (the dashboard) exist before the pool reads wrangler.toml's [assets].
+	await buildDashboard();
 	const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
 	// Lets a test check that code constants agree with the config (queue retries).
 	const wranglerToml = await readFile(path.join(import.meta.dirname, "wrangler.toml"), "utf8");

@@ -34,6 +34,9 @@ const base = `http://localhost:${port}`;
 console.log(`
 PulseStream is starting on ${base}  (OpenAPI: ${base}/openapi.json)
 
+See it alive: run \`npm run demo\` in another terminal, then sign in at ${base}/dashboard
+(it prints the demo tenant's sign-in details and sends live traffic that fires a demo alert).
+
 Create a first tenant (it answers with an API key and tokens):
   curl -s ${base}/api/v1/auth/register/tenant -H 'Content-Type: application/json' \\
     -d '{"name":"Acme","slug":"acme","email":"owner@acme.test","password":"change-me-please"}'
@@ -47,6 +50,8 @@ Send an event with the api_key.key from the registration answer:
     -d '{"event_type":"api_call","endpoint":"/v1/orders","method":"GET","status_code":200,"response_time_ms":12.5}'
 `);
 
-const dev = spawn(wrangler, ["dev", "--var", "ENVIRONMENT:development", ...args], { stdio: "inherit" });
+// Crons never fire by themselves locally; --test-scheduled adds /__scheduled?cron=<expression> to fire one.
+const scheduled = args.includes("--test-scheduled") ? [] : ["--test-scheduled"];
+const dev = spawn(wrangler, ["dev", "--var", "ENVIRONMENT:development", ...scheduled, ...args], { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));

@@ -8,6 +8,7 @@ import { apiKeyRoutes } from "./routes/api-keys";
 import { auditLogRoutes } from "./routes/audit-log";
 import { authRoutes } from "./routes/auth";
 import { dashboardRoutes } from "./routes/dashboard";
+import { dashboardAppRoutes } from "./routes/dashboard-app";
 import { healthRoutes } from "./routes/health";
 import { ingestionRoutes } from "./routes/ingestion";
 import { tenantRoutes } from "./routes/tenant";
@@ -28,6 +29,8 @@ export function createApp() {
 	app.route("/api/v1", ingestionRoutes);
 	app.route("/api/v1", alertingRoutes);
 	app.route("/api/v1", dashboardRoutes);
+	// The web dashboard's page (outside /api/v1, not an API operation).
+	app.route("/", dashboardAppRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
 		type: "apiKey",

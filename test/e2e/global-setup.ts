@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { buildDashboard } from "../../scripts/build-dashboard.mjs";
 
 declare module "vitest" {
 	export interface ProvidedContext {
@@ -78,6 +79,8 @@ async function startReceiver(): Promise<{ url: string; close: () => void }> {
 
 /** Starts `npm run dev`'s script on free ports with a fresh state directory. */
 export default async function setup(project: TestProject) {
+	// The dashboard's bundle is the Worker's static assets (npm test builds it too; this covers `npx vitest`).
+	await buildDashboard();
 	const mailbox = await startMailbox();
 	const receiver = await startReceiver();
 	const [port, inspector] = [await freePort(), await freePort()];
@@ -87,7 +90,7 @@ export default async function setup(project: TestProject) {
 		process.execPath,
 		[
 			"scripts/dev.mjs",
-			...["--port", String(port), "--inspector-port", String(inspector), "--ip", "127.0.0.1", "--persist-to", state],
+			...["--port", String(port), "--inspector-port", String(inspector), "--ip", "127.0.0.1", "--persist-to", state, "--test-scheduled"],
 			...["--var", `EMAIL_API_URL:${mailbox.url}`, "--var", "EMAIL_API_KEY:e2e-email-key"],
 		],
 		{ env: { ...process.env, CI: "true" }, stdio: ["ignore", "pipe", "pipe"], detached: true },

@@ -83,7 +83,9 @@ describe("npm run dev, over HTTP", () => {
 		const started = Date.now();
 		while ((await get()).status !== 200 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 100));
 		expect((await get()).status).toBe(200);
-		const res = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("17 * * * *")}`);
+		// With static assets on, wrangler dev's /cdn-cgi/handler/scheduled reaches the asset router (no
+		// scheduled handler); /__scheduled (--test-scheduled, set by global-setup) reaches the Worker.
+		const res = await fetch(`${base}/__scheduled?cron=${encodeURIComponent("17 * * * *")}`);
 		expect(res.status).toBe(200);
 		expect((await get()).status).toBe(404);
 		expect((await fetch(`${base}/api/v1/ingestion/events/e2e-1`, { headers: key })).status).toBe(200);

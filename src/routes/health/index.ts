@@ -65,6 +65,7 @@ export const healthRoutes = createRouter()
 					openapi: "/openapi.json",
 					api: "/api/v1",
 					register: "/api/v1/auth/register/tenant",
+					dashboard: "/dashboard",
 				},
 			},
 			200,

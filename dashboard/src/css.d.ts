@@ -1,0 +1,2 @@
+// CSS files are bundled by esbuild into the page's one stylesheet.
+declare module "*.css";
