@@ -55,5 +55,13 @@ export async function evaluateNow(stub: Stub): Promise<void> {
 		i.evaluatedAt = 0;
 		i.scheduler.at("rules", Date.now());
 	});
-	await runDurableObjectAlarm(stub);
+	// The object's own alarm may be running (a flush waiting on a slow D1): then there is no alarm
+	// to run yet, and the rules job runs when that one ends. Wait until the rules were evaluated.
+	for (let i = 0; i < 500; i++) {
+		await runDurableObjectAlarm(stub);
+		const evaluated = await runInDurableObject(stub, (instance: TenantObject) => (instance as unknown as { evaluatedAt: number }).evaluatedAt !== 0);
+		if (evaluated) return;
+		await new Promise((r) => setTimeout(r, 10));
+	}
+	throw new Error("the rules job did not run");
 }
