@@ -48,19 +48,27 @@ export function field(label: string, control: HTMLInputElement | HTMLSelectEleme
 	return wrap;
 }
 
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** An SVG element with these attributes (the icons' and the logo's parts). */
+function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string>): SVGElementTagNameMap[K] {
+	const el = document.createElementNS(SVG_NS, tag);
+	for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+	return el;
+}
+
+/** A decorative inline SVG (aria-hidden: what it stands beside carries the text). */
+function svgImage(viewBox: string, size: number, cls: string): SVGSVGElement {
+	const svg = svgEl("svg", { viewBox, width: String(size), height: String(size), "aria-hidden": "true" });
+	svg.classList.add(cls);
+	return svg;
+}
+
 /** A small inline SVG icon from a path (aria-hidden: buttons carry their own text). */
 export function icon(d: string, size = 16): SVGSVGElement {
-	const ns = "http://www.w3.org/2000/svg";
-	const svg = document.createElementNS(ns, "svg");
-	svg.setAttribute("viewBox", "0 0 24 24");
-	svg.setAttribute("width", String(size));
-	svg.setAttribute("height", String(size));
-	svg.setAttribute("aria-hidden", "true");
+	const svg = svgImage("0 0 24 24", size, "icon");
 	svg.setAttribute("focusable", "false");
-	svg.classList.add("icon");
-	const path = document.createElementNS(ns, "path");
-	path.setAttribute("d", d);
-	svg.append(path);
+	svg.append(svgEl("path", { d }));
 	return svg;
 }
 
@@ -77,17 +85,10 @@ export const ICONS = {
 
 /** The PulseStream mark (the favicon's drawing), inline so it costs no request. */
 export function logo(size: number): SVGSVGElement {
-	const ns = "http://www.w3.org/2000/svg";
-	const svg = document.createElementNS(ns, "svg");
-	svg.setAttribute("viewBox", "0 0 32 32");
-	svg.setAttribute("width", String(size));
-	svg.setAttribute("height", String(size));
-	svg.setAttribute("aria-hidden", "true");
-	svg.classList.add("logo");
-	const rect = document.createElementNS(ns, "rect");
-	for (const [k, v] of Object.entries({ width: "32", height: "32", rx: "8", fill: "#4f5bd5" })) rect.setAttribute(k, v);
-	const path = document.createElementNS(ns, "path");
-	for (const [k, v] of Object.entries({ d: "M5 17h5l3-7 4 13 3-8 2 2h5", fill: "none", stroke: "#fff", "stroke-width": "2.6", "stroke-linecap": "round", "stroke-linejoin": "round" })) path.setAttribute(k, v);
-	svg.append(rect, path);
+	const svg = svgImage("0 0 32 32", size, "logo");
+	svg.append(
+		svgEl("rect", { width: "32", height: "32", rx: "8", fill: "#4f5bd5" }),
+		svgEl("path", { d: "M5 17h5l3-7 4 13 3-8 2 2h5", fill: "none", stroke: "#fff", "stroke-width": "2.6", "stroke-linecap": "round", "stroke-linejoin": "round" }),
+	);
 	return svg;
 }

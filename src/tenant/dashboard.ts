@@ -20,6 +20,10 @@ import { type WindowSummary, summaryView } from "./views";
 
 /** Longest window of the dashboard, in minutes (the counters keep 25 hours). */
 export const MAX_WINDOW_MINUTES = 24 * 60;
+
+/** The windows the dashboard offers (REST `window`, get_data's `window`) and their length in minutes. */
+export const WINDOWS = { "5m": 5, "15m": 15, "1h": 60, "6h": 360, "24h": 1440 } as const;
+export type WindowName = keyof typeof WINDOWS;
 /** The recent-events ring answers at most this many (GET /dashboard/events/stream?limit). */
 export const MAX_RECENT_LIMIT = 200;
 /** Endpoints in the overview's top list, and events in its recent_events. */

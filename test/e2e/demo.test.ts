@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./ports";
 import { fileURLToPath } from "node:url";
 import { describe, expect, inject, it } from "vitest";
 
@@ -63,17 +63,6 @@ async function signIn(): Promise<string> {
 	const res = await call("POST", "/auth/login", undefined, { tenant: slug, email, password });
 	expect(res.status).toBe(200);
 	return res.body.access_token as string;
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once("error", reject);
-		server.listen(0, "127.0.0.1", () => {
-			const { port } = server.address() as { port: number };
-			server.close(() => resolve(port));
-		});
-	});
 }
 
 type Sent = { body: { to: string[]; subject: string; text: string } };

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { type IncomingMessage, createServer as createHttpServer } from "node:http";
-import { createServer } from "node:net";
+import { freePort } from "./ports";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -16,17 +16,6 @@ declare module "vitest" {
 		/** A webhook receiver: POST <url>/<bucket> is recorded (raw body and headers), GET <url>/<bucket> lists them. */
 		receiverUrl: string;
 	}
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once("error", reject);
-		server.listen(0, "127.0.0.1", () => {
-			const { port } = server.address() as { port: number };
-			server.close(() => resolve(port));
-		});
-	});
 }
 
 const bodyOf = (req: IncomingMessage) =>

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireUser } from "../../lib/auth";
 import { errorResponses } from "../../lib/errors";
-import { jsonBody } from "../../lib/middleware";
-import { IdParam, jsonContent } from "../../lib/router";
+import { jsonContent } from "../../lib/router";
+import { itemRoutes } from "./crud";
 import { PolicyInputSchema, PolicyListSchema, PolicyPatchSchema, PolicySchema } from "./policies.schemas";
 import { security, tags } from "./shared";
 
@@ -22,62 +22,19 @@ export const listPolicies = createRoute({
 	},
 });
 
-export const createPolicy = createRoute({
-	method: "post",
+export const { create: createPolicy, get: getPolicy, update: patchPolicy, remove: deletePolicy } = itemRoutes({
 	path: PATH,
-	operationId: "createEscalationPolicy",
-	tags,
-	summary: "Create an escalation policy (admin+; its channels must be the tenant's)",
-	security,
-	middleware: [requireUser("admin"), jsonBody] as const,
-	request: { body: { required: true, content: jsonContent(PolicyInputSchema) } },
-	responses: {
-		201: { description: "The policy", content: jsonContent(PolicySchema) },
-		...errorResponses(400, 401, 403, 404, 409, 413, 415, 422),
+	schemas: { item: PolicySchema, input: PolicyInputSchema, patch: PolicyPatchSchema },
+	create: {
+		operationId: "createEscalationPolicy",
+		summary: "Create an escalation policy (admin+; its channels must be the tenant's)",
+		response: "The policy",
 	},
-});
-
-export const getPolicy = createRoute({
-	method: "get",
-	path: `${PATH}/{id}`,
-	operationId: "getEscalationPolicy",
-	tags,
-	summary: "One escalation policy (viewer+)",
-	security,
-	middleware: [requireUser("viewer")] as const,
-	request: { params: IdParam },
-	responses: {
-		200: { description: "The policy", content: jsonContent(PolicySchema) },
-		...errorResponses(401, 403, 404),
+	get: { operationId: "getEscalationPolicy", summary: "One escalation policy (viewer+)", response: "The policy" },
+	update: {
+		operationId: "updateEscalationPolicy",
+		summary: "Change an escalation policy's name, steps or repeat (admin+)",
+		response: "The updated policy",
 	},
-});
-
-export const patchPolicy = createRoute({
-	method: "patch",
-	path: `${PATH}/{id}`,
-	operationId: "updateEscalationPolicy",
-	tags,
-	summary: "Change an escalation policy's name, steps or repeat (admin+)",
-	security,
-	middleware: [requireUser("admin"), jsonBody] as const,
-	request: { params: IdParam, body: { required: true, content: jsonContent(PolicyPatchSchema) } },
-	responses: {
-		200: { description: "The updated policy", content: jsonContent(PolicySchema) },
-		...errorResponses(400, 401, 403, 404, 409, 413, 415, 422),
-	},
-});
-
-export const deletePolicy = createRoute({
-	method: "delete",
-	path: `${PATH}/{id}`,
-	operationId: "deleteEscalationPolicy",
-	tags,
-	summary: "Delete an escalation policy that no rule uses (admin+)",
-	security,
-	middleware: [requireUser("admin")] as const,
-	request: { params: IdParam },
-	responses: {
-		204: { description: "Deleted" },
-		...errorResponses(401, 403, 404, 409),
-	},
+	remove: { operationId: "deleteEscalationPolicy", summary: "Delete an escalation policy that no rule uses (admin+)", errors: [401, 403, 404, 409] },
 });

@@ -1,15 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import { EVENT_TYPES } from "../../db/schema";
 import { LimitQuery } from "../../lib/pagination";
-import { MAX_RECENT_LIMIT } from "../../tenant/dashboard";
+import { MAX_RECENT_LIMIT, WINDOWS, type WindowName } from "../../tenant/dashboard";
 import { BUCKET_SECONDS } from "../../tenant/series";
 import { AlertSchema } from "../alerting/alerts.schemas";
 import { StoredEvent } from "../ingestion/event-schema";
 
-/** The dashboard's windows and their length in minutes; `window` is echoed as given. */
-export const WINDOWS = { "5m": 5, "15m": 15, "1h": 60, "6h": 360, "24h": 1440 } as const;
-export type WindowName = keyof typeof WINDOWS;
+export { WINDOWS };
 
+/** `window` is echoed as given. */
 const windowNames = Object.keys(WINDOWS) as [WindowName, ...WindowName[]];
 
 const WindowQuery = z

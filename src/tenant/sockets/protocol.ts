@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { EVENT_TYPES } from "../../db/schema";
 import { STATUS_CLASSES } from "../counters";
+import { MAX_RECENT_LIMIT, WINDOWS, type WindowName } from "../dashboard";
 
 /**
  * The dashboard WebSocket protocol (API.md, Live dashboard): JSON text
@@ -33,7 +34,6 @@ export type SocketFilter = z.infer<typeof SocketFilter>;
 
 const Channels = z.array(z.enum(CHANNELS)).min(1).max(CHANNELS.length);
 
-const WINDOWS = ["5m", "15m", "1h", "6h", "24h"] as const;
 
 export const ClientMessage = z.discriminatedUnion("type", [
 	z.object({ type: z.literal("subscribe"), channels: Channels, filter: SocketFilter.nullable().optional() }).strict(),
@@ -43,15 +43,14 @@ export const ClientMessage = z.discriminatedUnion("type", [
 			type: z.literal("get_data"),
 			data_type: z.enum(DATA_TYPES),
 			/** overview and metrics: the window (default 1h); recent_events: how many (default 50). */
-			window: z.enum(WINDOWS).optional(),
-			limit: z.number().int().min(1).max(200).optional(),
+			window: z.enum(Object.keys(WINDOWS) as [WindowName, ...WindowName[]]).optional(),
+			limit: z.number().int().min(1).max(MAX_RECENT_LIMIT).optional(),
 		})
 		.strict(),
 	z.object({ type: z.literal("ping") }).strict(),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
-export const WINDOW_MINUTES: Record<(typeof WINDOWS)[number], number> = { "5m": 5, "15m": 15, "1h": 60, "6h": 360, "24h": 1440 };
 
 /** Error codes of `error` frames (the REST codes where one fits). */
 export type SocketErrorCode =

@@ -1,16 +1,15 @@
 import type { AlertView } from "../../alerting/types";
 import { log } from "../../lib/log";
+import { WINDOWS } from "../dashboard";
 import type { IncomingEvent } from "../types";
-import { type Attachment, read, sessionTag, takeGetData, userTag, write } from "./attachment";
+import { type Attachment, GET_DATA_BURST, GET_DATA_PER_SECOND, read, sessionTag, takeGetData, userTag, write } from "./attachment";
 import { FLUSH_EVERY_MS, Pending, eventsFrame, filterKey, presenter } from "./fan-out";
 import {
 	CHANNELS,
 	CLOSE,
 	type Channel,
 	type ClientMessage,
-	PING,
 	PONG,
-	WINDOW_MINUTES,
 	errorFrame,
 	parseClientFrame,
 } from "./protocol";
@@ -75,7 +74,7 @@ export class Sockets {
 		const { 0: client, 1: server } = new WebSocketPair();
 		this.ctx.acceptWebSocket(server, [sessionTag(who.sessionId), userTag(who.userId)]);
 		const now = this.now();
-		const a: Attachment = { u: who.userId, s: who.sessionId, r: who.role, at: now, c: [], f: null, gt: 5, gl: now };
+		const a: Attachment = { u: who.userId, s: who.sessionId, r: who.role, at: now, c: [], f: null, gt: GET_DATA_BURST, gl: now };
 		write(server, a);
 		this.all().set(server, a);
 		this.subscriptions = null;
@@ -118,22 +117,24 @@ export class Sockets {
 		if (!allowed.ok) {
 			return send(
 				ws,
-				errorFrame("RATE_LIMITED", `Too many get_data requests; at most 5 at once and 1 a second. Retry in ${allowed.retryAfter} s.`, {
-					retry_after: allowed.retryAfter,
-				}),
+				errorFrame(
+					"RATE_LIMITED",
+					`Too many get_data requests; at most ${GET_DATA_BURST} at once and ${GET_DATA_PER_SECOND} a second. Retry in ${allowed.retryAfter} s.`,
+					{ retry_after: allowed.retryAfter },
+				),
 			);
 		}
-		const minutes = WINDOW_MINUTES[msg.window ?? "1h"];
+		const window = msg.window ?? "1h";
+		const minutes = WINDOWS[window];
+		// Each is the body of its REST route (overview and metrics echo the window, as the routes do).
+		const answer: Record<typeof msg.data_type, () => Promise<unknown>> = {
+			overview: async () => ({ window, ...((await this.views.overview(minutes)) as object) }),
+			alerts_summary: () => this.views.alertsSummary(),
+			recent_events: () => this.views.recentEvents(msg.limit ?? 50),
+			metrics: async () => ({ window, ...((await this.views.metrics(minutes)) as object) }),
+		};
 		try {
-			const data =
-				msg.data_type === "overview"
-					? { window: msg.window ?? "1h", ...(await this.views.overview(minutes) as object) }
-					: msg.data_type === "alerts_summary"
-						? await this.views.alertsSummary()
-						: msg.data_type === "recent_events"
-							? await this.views.recentEvents(msg.limit ?? 50)
-							: { window: msg.window ?? "1h", ...(await this.views.metrics(minutes) as object) };
-			send(ws, JSON.stringify({ type: "data", data_type: msg.data_type, data }));
+			send(ws, JSON.stringify({ type: "data", data_type: msg.data_type, data: await answer[msg.data_type]() }));
 		} catch (err) {
 			log("error", "dashboard socket get_data failed", { data_type: msg.data_type, error: String(err) });
 			send(ws, errorFrame("INTERNAL", "Could not read the data; try again."));
@@ -277,4 +278,3 @@ function send(ws: WebSocket, frame: string): void {
 	}
 }
 
-export { PING, PONG };
