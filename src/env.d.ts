@@ -14,5 +14,7 @@ declare namespace Cloudflare {
 		PAGERDUTY_EVENTS_URL?: string;
 		/** Dashboard WebSockets per tenant (default 1,000). */
 		MAX_SOCKETS_PER_TENANT?: string;
+		/** A request at least this slow (ms) is logged whatever its status (default 1,000). */
+		SLOW_REQUEST_MS?: string;
 	}
 }

@@ -1,5 +1,5 @@
 /** Structured JSON logs, one object per line, never with secrets. */
-type Level = "debug" | "info" | "warn" | "error";
+export type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 let threshold = ORDER.info;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type IncomingMessage, createServer as createHttpServer } from "node:http";
 import { freePort } from "./ports";
 import { tmpdir } from "node:os";
@@ -11,6 +11,8 @@ declare module "vitest" {
 	export interface ProvidedContext {
 		baseUrl: string;
 		devOutput: string;
+		/** A file that receives everything npm run dev prints, as it prints it (devOutput is its start). */
+		devLogPath: string;
 		/** GET it for the emails the system sent through the email API (a stand-in for Resend). */
 		mailboxUrl: string;
 		/** A webhook receiver: POST <url>/<bucket> is recorded (raw body and headers), GET <url>/<bucket> lists them. */
@@ -75,6 +77,8 @@ export default async function setup(project: TestProject) {
 	const [port, inspector] = [await freePort(), await freePort()];
 	const state = mkdtempSync(join(tmpdir(), "pulsestream-e2e-"));
 	let output = "";
+	const logPath = join(state, "dev-output.log");
+	writeFileSync(logPath, "");
 	const child: ChildProcess = spawn(
 		process.execPath,
 		[
@@ -84,8 +88,12 @@ export default async function setup(project: TestProject) {
 		],
 		{ env: { ...process.env, CI: "true" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
 	);
-	child.stdout!.on("data", (d) => (output += d));
-	child.stderr!.on("data", (d) => (output += d));
+	const record = (d: Buffer) => {
+		output += d;
+		appendFileSync(logPath, d);
+	};
+	child.stdout!.on("data", record);
+	child.stderr!.on("data", record);
 	const baseUrl = `http://127.0.0.1:${port}`;
 	const deadline = Date.now() + 90_000;
 	for (;;) {
@@ -99,6 +107,7 @@ export default async function setup(project: TestProject) {
 	}
 	project.provide("baseUrl", baseUrl);
 	project.provide("devOutput", output);
+	project.provide("devLogPath", logPath);
 	project.provide("mailboxUrl", mailbox.url);
 	project.provide("receiverUrl", receiver.url);
 	return () => {

@@ -27,7 +27,7 @@ describe("alert channels", () => {
 
 		const got = await as(t.access_token, "GET", `/channels/${ch.id}`);
 		expect(got.body.config).toEqual({ url: "https://hooks.example.com/pulse", has_secret: true });
-		expect(got.res.headers.get("Cache-Control")).toBeNull();
+		expect(got.res.headers.get("Cache-Control")).toBe("no-store"); // every API answer is no-store (README: Operations)
 		const list = await call("/api/v1/alerting/channels", { headers: { Authorization: `Bearer ${t.access_token}` } });
 		const text = await list.text();
 		expect(text).not.toContain(ch.config.secret);
@@ -98,7 +98,7 @@ describe("alert channels", () => {
 		const renamed = await as(t.access_token, "PATCH", `/channels/${hook.id}`, { name: "Renamed", config: { url: "https://new.example.com/x" } });
 		expect(renamed.status).toBe(200);
 		expect(renamed.body).toMatchObject({ name: "Renamed", config: { url: "https://new.example.com/x", has_secret: true } });
-		expect(renamed.res.headers.get("Cache-Control")).toBeNull();
+		expect(renamed.res.headers.get("Cache-Control")).toBe("no-store");
 		expect((await storedConfig(hook.id)).secret).toBe(secret);
 
 		const rotated = await as(t.access_token, "PATCH", `/channels/${hook.id}`, { config: { url: "https://new.example.com/x", secret: "the-rotated-secret-value" } });
