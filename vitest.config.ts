@@ -122,6 +122,7 @@ export default defineConfig(async () => {
 						TEST_WRANGLER_TOML: wranglerToml,
 						ENVIRONMENT: "test",
 						JWT_SECRET: "test-secret-that-is-long-enough-for-hs256-signing",
+						API_KEY_SECRET: "test-api-key-secret-that-is-long-enough-to-tag-keys",
 						LOG_LEVEL: "warn",
 						APP_URL: "https://pulsestream.test",
 						// Small, so a test can reach it; the shipped default (1,000) is reached by npm run bench.

@@ -3,6 +3,10 @@ declare namespace Cloudflare {
 	interface Env {
 		/** HS256 key for access and refresh tokens (Worker secret; required outside development). */
 		JWT_SECRET?: string;
+		/** HMAC key that tags every new API key, so the edge refuses keys we never issued (Worker secret; required outside development). */
+		API_KEY_SECRET?: string;
+		/** The secret API_KEY_SECRET replaced: keys it tagged are accepted while it is set (rotation). */
+		API_KEY_SECRET_PREVIOUS?: string;
 		/** The HTTP email API (Resend's `/emails` shape); without it emails go to the log. */
 		EMAIL_API_URL?: string;
 		EMAIL_API_KEY?: string;

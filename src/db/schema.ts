@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { DEFAULT_SCOPES, type Scope } from "../lib/scopes";
 import {
 	index,
 	integer,
@@ -77,6 +78,8 @@ export const apiKeys = sqliteTable(
 		createdAt: createdAt(),
 		lastUsedAt: integer("last_used_at", { mode: "number" }),
 		revokedAt: integer("revoked_at", { mode: "number" }),
+		/** What the key may do: a JSON array, a non-empty subset of ["ingest","read"] (lib/scopes.ts). */
+		scopes: text("scopes", { mode: "json" }).$type<Scope[]>().notNull().default(DEFAULT_SCOPES),
 	},
 	(t) => [index("api_keys_tenant").on(t.tenantId)],
 );

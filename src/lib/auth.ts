@@ -5,7 +5,8 @@ import { sessions, users } from "../db/schema";
 import { readApiKey } from "./api-key";
 import { ApiError, unauthorized } from "./errors";
 import { type Role, verifyAccessToken } from "./jwt";
-import type { AppEnv, Principal, UserPrincipal } from "./types";
+import type { Scope } from "./scopes";
+import type { AppEnv, KeyPrincipal, UserPrincipal } from "./types";
 
 /**
  * Every authentication and role rule of the API lives in this file: routes
@@ -64,22 +65,29 @@ export async function userPrincipal(env: Env, token: string): Promise<UserPrinci
 }
 
 /**
- * Authenticates an `X-API-Key` with the tenant's object (no D1). A malformed
- * key, or a header holding several keys, never reaches an object.
+ * Authenticates an `X-API-Key` for a use that needs `scope`. A malformed or
+ * forged key (see api-key.ts), or a header holding several keys, never
+ * reaches an object; the object answers the key's scopes (no D1), so a key
+ * used outside them is a 403 without a second call.
  */
-export async function keyPrincipal(env: Env, header: string | undefined): Promise<Principal> {
-	const { tenantId, keyHash } = readApiKey(header);
-	const ok = await tenantStub(env, tenantId).authenticate(tenantId, await keyHash);
-	if (!ok) throw unauthorized("The API key is unknown or revoked.");
-	return { kind: "key", tenantId };
+export async function keyPrincipal(env: Env, header: string | undefined, scope: Scope): Promise<KeyPrincipal> {
+	const { tenantId, keyHash } = await readApiKey(env, header);
+	const scopes = await tenantStub(env, tenantId).authenticate(tenantId, keyHash);
+	if (!scopes) throw unauthorized("The API key is unknown or revoked.");
+	if (!scopes.includes(scope)) throw outOfScope(scope);
+	return { kind: "key", tenantId, scopes };
 }
 
-/** Read routes: an API key or a user access token of the tenant. */
+/** 403 for a key used outside its scopes (an ingest-only key reading, a read-only key sending). */
+export const outOfScope = (scope: Scope) =>
+	forbidden(`This API key does not have the ${scope} scope; create one with it at POST /api/v1/api-keys.`);
+
+/** Read routes: an API key with the read scope, or a user access token of the tenant. */
 export const requireRead: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const token = bearerToken(c);
 	const key = c.req.header("x-api-key");
 	if (token) c.set("principal", await userPrincipal(c.env, token));
-	else if (key !== undefined) c.set("principal", await keyPrincipal(c.env, key));
+	else if (key !== undefined) c.set("principal", await keyPrincipal(c.env, key, "read"));
 	else throw unauthorized();
 	await next();
 };

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { apiKeySecrets } from "./api-key-secrets";
 import { MiB, hasBody, readJsonBody } from "./body";
 import { jwtKey } from "./config";
 import { type Level, log, setLogLevel } from "./log";
@@ -60,6 +61,7 @@ function slowRequestMs(env: Env): number {
 /** Refuses to serve the API without its secrets (outside development), with a clear error. */
 export const requireConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
 	jwtKey(c.env);
+	apiKeySecrets(c.env);
 	await next();
 };
 

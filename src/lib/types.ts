@@ -1,5 +1,6 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Role } from "./jwt";
+import type { Scope } from "./scopes";
 
 /** Who is calling: a producer's API key, or a person's access token. */
 export type UserPrincipal = {
@@ -11,7 +12,9 @@ export type UserPrincipal = {
 	sessionId: string;
 	email: string;
 };
-export type Principal = { kind: "key"; tenantId: string } | UserPrincipal;
+/** An API key, with what it may do (scopes.ts). */
+export type KeyPrincipal = { kind: "key"; tenantId: string; scopes: Scope[] };
+export type Principal = KeyPrincipal | UserPrincipal;
 
 export type AppEnv = {
 	Bindings: Env;

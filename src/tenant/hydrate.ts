@@ -1,3 +1,4 @@
+import { parseScopes } from "../lib/scopes";
 import type { KeyRecord, TenantSettings } from "./types";
 
 /**
@@ -12,9 +13,9 @@ export async function loadTenant(db: D1Database, tenantId: string): Promise<{ se
 		.first<{ id: string; slug: string; rate_limit_per_minute: number; retention_days: number; settings_version: number }>();
 	if (!tenant) return null;
 	const { results } = await db
-		.prepare("SELECT id, key_hash, revoked_at FROM api_keys WHERE tenant_id = ?")
+		.prepare("SELECT id, key_hash, revoked_at, scopes FROM api_keys WHERE tenant_id = ?")
 		.bind(tenantId)
-		.all<{ id: string; key_hash: string; revoked_at: number | null }>();
+		.all<{ id: string; key_hash: string; revoked_at: number | null; scopes: string }>();
 	return {
 		settings: {
 			tenantId: tenant.id,
@@ -23,6 +24,6 @@ export async function loadTenant(db: D1Database, tenantId: string): Promise<{ se
 			retentionDays: tenant.retention_days,
 			version: tenant.settings_version,
 		},
-		keys: results.map((k) => ({ id: k.id, hash: k.key_hash, revokedAt: k.revoked_at })),
+		keys: results.map((k) => ({ id: k.id, hash: k.key_hash, revokedAt: k.revoked_at, scopes: parseScopes(k.scopes) })),
 	};
 }

@@ -1,3 +1,4 @@
+import { parseScopes } from "../lib/scopes";
 import type { KeyRecord } from "./types";
 
 /**
@@ -9,10 +10,10 @@ export class Keys {
 	private readonly byHash = new Map<string, KeyRecord>();
 
 	constructor(private readonly sql: SqlStorage) {
-		for (const row of sql.exec<{ id: string; key_hash: string; revoked_at: number | null }>(
-			"SELECT id, key_hash, revoked_at FROM api_keys",
+		for (const row of sql.exec<{ id: string; key_hash: string; revoked_at: number | null; scopes: string }>(
+			"SELECT id, key_hash, revoked_at, scopes FROM api_keys",
 		)) {
-			this.byHash.set(row.key_hash, { id: row.id, hash: row.key_hash, revokedAt: row.revoked_at });
+			this.byHash.set(row.key_hash, { id: row.id, hash: row.key_hash, revokedAt: row.revoked_at, scopes: parseScopes(row.scopes) });
 		}
 	}
 
@@ -27,10 +28,11 @@ export class Keys {
 		const known = this.byHash.get(key.hash);
 		if (known?.revokedAt != null) key = { ...key, revokedAt: known.revokedAt };
 		this.sql.exec(
-			"INSERT OR REPLACE INTO api_keys (id, key_hash, revoked_at) VALUES (?, ?, ?)",
+			"INSERT OR REPLACE INTO api_keys (id, key_hash, revoked_at, scopes) VALUES (?, ?, ?, ?)",
 			key.id,
 			key.hash,
 			key.revokedAt,
+			JSON.stringify(key.scopes),
 		);
 		this.byHash.set(key.hash, { ...key });
 	}

@@ -46,6 +46,8 @@ const MIGRATIONS: string[] = [
 	   sketch TEXT, PRIMARY KEY (minute, endpoint));
 	 CREATE TABLE endpoint_hours (hour INTEGER NOT NULL, endpoint TEXT NOT NULL, n INTEGER NOT NULL, e INTEGER NOT NULL,
 	   sketch TEXT, PRIMARY KEY (hour, endpoint));`,
+	// Key scopes (JSON array, as in D1's api_keys.scopes); keys made before scopes could do everything.
+	`ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT '["ingest","read"]';`,
 ];
 
 /** True once this object has storage of its own (it was configured for a tenant). */

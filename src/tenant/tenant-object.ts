@@ -29,6 +29,7 @@ import { type MetricsSeries, seriesView } from "./series";
 import { loadSettings, saveSettings } from "./settings";
 import { PING, PONG } from "./sockets/protocol";
 import { type ConnectionStats, DEFAULT_MAX_SOCKETS, type SocketIdentity, type SocketViews, Sockets } from "./sockets/sockets";
+import type { Scope } from "../lib/scopes";
 import type { IncomingEvent, IngestResult, KeyRecord, TenantSettings } from "./types";
 import { EMPTY_STATS, type TenantStats, type WindowSummary, statsView, summaryView } from "./views";
 
@@ -144,9 +145,13 @@ export class TenantObject extends DurableObject<Env> {
 		return this.open().keys.revoke(keyId, Date.now());
 	}
 
-	/** True when `keyHash` is an active key of this tenant (read routes). */
-	async authenticate(tenantId: string, keyHash: string): Promise<boolean> {
-		return (await this.settingsFor(tenantId, keyHash)) !== null;
+	/**
+	 * The scopes of the active key of this tenant whose SHA-256 is `keyHash`,
+	 * or null (unknown or revoked). The edge decides 403 from them, so a key
+	 * used outside its scopes costs no second call.
+	 */
+	async authenticate(tenantId: string, keyHash: string): Promise<Scope[] | null> {
+		return (await this.keyFor(tenantId, keyHash))?.key.scopes ?? null;
 	}
 
 	/**
@@ -164,8 +169,11 @@ export class TenantObject extends DurableObject<Env> {
 		events: IncomingEvent[];
 		rejected: number;
 	}): Promise<IngestResult> {
-		const settings = await this.settingsFor(input.tenantId, input.keyHash);
-		if (!settings) return { ok: false };
+		const found = await this.keyFor(input.tenantId, input.keyHash);
+		if (!found) return { ok: false, reason: "unknown" };
+		// Refused like a 401: nothing is counted, the request never reached the tenant's data.
+		if (!found.key.scopes.includes("ingest")) return { ok: false, reason: "out_of_scope" };
+		const { settings } = found;
 		const m = this.m!;
 		const now = Date.now();
 		let decided: ReturnType<typeof admit>;
@@ -440,16 +448,17 @@ export class TenantObject extends DurableObject<Env> {
 	}
 
 	/**
-	 * The tenant's settings when `keyHash` is one of its active keys, else
-	 * null. Once the tenant is known this resolves without I/O, so no other
-	 * request can run between the key check and the caller's transaction.
+	 * The tenant's settings and the key when `keyHash` is one of its active
+	 * keys, else null. Once the tenant is known this resolves without I/O, so
+	 * no other request can run between the key check and the caller's
+	 * transaction.
 	 */
-	private async settingsFor(tenantId: string, keyHash: string): Promise<TenantSettings | null> {
+	private async keyFor(tenantId: string, keyHash: string): Promise<{ settings: TenantSettings; key: KeyRecord } | null> {
 		const settings = this.settings ?? (await this.loadSettings(tenantId));
 		const key = settings && this.m!.keys.verify(keyHash);
 		if (!key) return null;
 		this.touchKey(key.id, Date.now());
-		return settings;
+		return { settings, key };
 	}
 
 	/** How long accepted events wait in the outbox so that one D1 write carries many. */

@@ -1,3 +1,5 @@
+import type { Scope } from "../lib/scopes";
+
 /** An event after edge validation: flat, times in UTC epoch ms, unknown fields gone. */
 export type NormalizedEvent = {
 	event_id: string;
@@ -39,7 +41,8 @@ export type RateLimitState = {
 };
 
 export type IngestResult =
-	| { ok: false }
+	// unknown: not an active key of this tenant (401); out_of_scope: a key without `ingest` (403).
+	| { ok: false; reason: "unknown" | "out_of_scope" }
 	| ({ ok: true; statuses: ItemStatus[] } & RateLimitState);
 
 export type TenantSettings = {
@@ -51,4 +54,5 @@ export type TenantSettings = {
 	version: number;
 };
 
-export type KeyRecord = { id: string; hash: string; revokedAt: number | null };
+/** A key as the object holds it; `scopes` never change after creation. */
+export type KeyRecord = { id: string; hash: string; revokedAt: number | null; scopes: Scope[] };

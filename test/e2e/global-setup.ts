@@ -17,6 +17,8 @@ declare module "vitest" {
 		mailboxUrl: string;
 		/** A webhook receiver: POST <url>/<bucket> is recorded (raw body and headers), GET <url>/<bucket> lists them. */
 		receiverUrl: string;
+		/** The `--persist-to` directory of the running dev server (D1, and one SQLite file per Durable Object that woke). */
+		stateDir: string;
 	}
 }
 
@@ -110,6 +112,7 @@ export default async function setup(project: TestProject) {
 	project.provide("devLogPath", logPath);
 	project.provide("mailboxUrl", mailbox.url);
 	project.provide("receiverUrl", receiver.url);
+	project.provide("stateDir", state);
 	return () => {
 		// The script spawns wrangler, which spawns workerd: end the whole group.
 		try {

@@ -36,21 +36,21 @@ export const listApiKeysHandler: AppRouteHandler<typeof listApiKeys> = async (c)
  */
 export const createApiKeyHandler: AppRouteHandler<typeof createApiKey> = async (c) => {
 	const user = c.get("user");
-	const { name } = c.req.valid("json");
-	const key = await generateApiKey(user.tenantId);
+	const { name, scopes } = c.req.valid("json");
+	const key = await generateApiKey(c.env, user.tenantId);
 	const now = Date.now();
 	const d = db(c.env);
 	await d.batch([
-		d.insert(apiKeys).values({ id: key.id, tenantId: user.tenantId, name, prefix: key.prefix, keyHash: key.hash, createdAt: now }),
+		d.insert(apiKeys).values({ id: key.id, tenantId: user.tenantId, name, prefix: key.prefix, keyHash: key.hash, scopes, createdAt: now }),
 		auditEntry(c, {
 			tenantId: user.tenantId,
 			action: "api_key.created",
 			target: { type: "api_key", id: key.id },
-			details: { name, prefix: key.prefix },
+			details: { name, prefix: key.prefix, scopes },
 		}),
 	]);
 	try {
-		await tenantStub(c.env, user.tenantId).addKey(user.tenantId, { id: key.id, hash: key.hash, revokedAt: null });
+		await tenantStub(c.env, user.tenantId).addKey(user.tenantId, { id: key.id, hash: key.hash, revokedAt: null, scopes });
 	} catch (err) {
 		log("error", "new API key could not be handed to the tenant object; revoked it", {
 			request_id: c.get("requestId"),
@@ -69,7 +69,7 @@ export const createApiKeyHandler: AppRouteHandler<typeof createApiKey> = async (
 		throw new ApiError({ code: "INTERNAL", message: "The key could not be activated; please try again." });
 	}
 	return c.json(
-		{ id: key.id, name, prefix: key.prefix, key: key.key, created_at: new Date(now).toISOString() },
+		{ id: key.id, name, prefix: key.prefix, scopes, key: key.key, created_at: new Date(now).toISOString() },
 		201,
 	);
 };

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { UserRow } from "../../db/schema";
 import { ROLES } from "../../lib/jwt";
+import { SCOPES } from "../../lib/scopes";
 import { SLUG, TenantSchema } from "../tenant/tenant.schemas";
 
 /** Runs a refinement only when the length checks passed: one message per problem. */
@@ -58,7 +59,7 @@ export const RegisteredSchema = z
 	.object({
 		tenant: TenantSchema,
 		user: UserSchema,
-		api_key: z.object({ id: z.string(), name: z.string(), prefix: z.string(), key: z.string() }),
+		api_key: z.object({ id: z.string(), name: z.string(), prefix: z.string(), scopes: z.array(z.enum(SCOPES)), key: z.string() }),
 		access_token: z.string(),
 		refresh_token: z.string(),
 		token_type: z.literal("bearer"),

@@ -5,6 +5,7 @@ import { newSession, sessionTokens } from "../../auth/sessions";
 import { generateApiKey } from "../../lib/api-key";
 import { tenantStub } from "../../lib/auth";
 import { hashPassword, newId } from "../../lib/crypto";
+import { DEFAULT_SCOPES } from "../../lib/scopes";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import type { AppRouteHandler } from "../../lib/types";
@@ -28,7 +29,7 @@ export const registerTenantHandler: AppRouteHandler<typeof registerTenant> = asy
 	}
 	const now = Date.now();
 	const tenantId = newId();
-	const [key, passwordHash] = await Promise.all([generateApiKey(tenantId), hashPassword(body.password)]);
+	const [key, passwordHash] = await Promise.all([generateApiKey(c.env, tenantId), hashPassword(body.password)]);
 	const tenant = { id: tenantId, name: body.name, slug: body.slug, createdAt: now };
 	const user = {
 		id: newId(),
@@ -46,7 +47,7 @@ export const registerTenantHandler: AppRouteHandler<typeof registerTenant> = asy
 		rows = await d.batch([
 			d.insert(tenants).values(tenant).returning(),
 			d.insert(users).values(user).returning(),
-			d.insert(apiKeys).values({ id: key.id, tenantId, name: keyName, prefix: key.prefix, keyHash: key.hash, createdAt: now }),
+			d.insert(apiKeys).values({ id: key.id, tenantId, name: keyName, prefix: key.prefix, keyHash: key.hash, scopes: DEFAULT_SCOPES, createdAt: now }),
 			d.insert(sessions).values(session),
 		]);
 	} catch (err) {
@@ -57,7 +58,7 @@ export const registerTenantHandler: AppRouteHandler<typeof registerTenant> = asy
 	try {
 		await tenantStub(c.env, tenantId).configure(
 			settingsOf(tenantRow!),
-			[{ id: key.id, hash: key.hash, revokedAt: null }],
+			[{ id: key.id, hash: key.hash, revokedAt: null, scopes: DEFAULT_SCOPES }],
 		);
 	} catch (err) {
 		// D1 has committed: answering 500 would lose the only copy of the key.
@@ -73,7 +74,7 @@ export const registerTenantHandler: AppRouteHandler<typeof registerTenant> = asy
 		{
 			tenant: presentTenant(tenantRow!),
 			user: presentUser(userRow!),
-			api_key: { id: key.id, name: keyName, prefix: key.prefix, key: key.key },
+			api_key: { id: key.id, name: keyName, prefix: key.prefix, scopes: DEFAULT_SCOPES, key: key.key },
 			access_token: tokens.access_token,
 			refresh_token: tokens.refresh_token,
 			token_type: tokens.token_type,

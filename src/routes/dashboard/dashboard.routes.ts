@@ -29,7 +29,7 @@ export const getOverview = createRoute({
 	request: { query: OverviewQuery },
 	responses: {
 		200: { description: "The overview", content: jsonContent(OverviewSchema) },
-		...errorResponses(401, 422),
+		...errorResponses(401, 403, 422),
 	},
 });
 
@@ -45,7 +45,7 @@ export const getEventStream = createRoute({
 	request: { query: StreamQuery },
 	responses: {
 		200: { description: "The newest events", content: jsonContent(StreamSchema) },
-		...errorResponses(401, 422),
+		...errorResponses(401, 403, 422),
 	},
 });
 
@@ -60,7 +60,7 @@ export const getAlertsSummary = createRoute({
 	middleware: [requireRead] as const,
 	responses: {
 		200: { description: "The summary", content: jsonContent(AlertsSummarySchema) },
-		...errorResponses(401),
+		...errorResponses(401, 403),
 	},
 });
 
@@ -76,6 +76,6 @@ export const getMetrics = createRoute({
 	request: { query: MetricsQuery },
 	responses: {
 		200: { description: "The series", content: jsonContent(MetricsSchema) },
-		...errorResponses(401, 422),
+		...errorResponses(401, 403, 422),
 	},
 });

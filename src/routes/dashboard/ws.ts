@@ -23,7 +23,7 @@ export const connectionStats = createRoute({
 	middleware: [requireRead] as const,
 	responses: {
 		200: { description: "Sockets and subscriptions", content: jsonContent(ConnectionStatsSchema) },
-		...errorResponses(401),
+		...errorResponses(401, 403),
 	},
 });
 

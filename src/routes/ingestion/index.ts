@@ -1,10 +1,19 @@
 import { tenantStub } from "../../lib/auth";
+import { cors } from "../../lib/cors";
 import { createRouter } from "../../lib/router";
 import { ingestBatch, ingestSingle } from "./ingest";
 import { getEventRoute, ingestBatchRoute, ingestSingleRoute, searchRoute, statsRoute } from "./ingestion.routes";
 import { getEvent, searchEvents } from "./search";
 
 const router = createRouter();
+// Browsers may call every ingestion and read route (lib/cors.ts). Registered before the routes so
+// preflights and every response pass through it; the specific paths before `:event_id`, which
+// also matches them.
+router.use("/ingestion/events", cors(["POST"]));
+router.use("/ingestion/events/batch", cors(["POST"]));
+router.use("/ingestion/events/search", cors(["GET"]));
+router.use("/ingestion/events/:event_id", cors(["GET"]));
+router.use("/ingestion/stats", cors(["GET"]));
 router.openAPIRegistry.registerPath(ingestSingleRoute);
 router.openAPIRegistry.registerPath(ingestBatchRoute);
 

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { MiB, readJsonBody } from "../../lib/body";
 import { readApiKey } from "../../lib/api-key";
-import { tenantStub } from "../../lib/auth";
+import { outOfScope, tenantStub } from "../../lib/auth";
 import { ApiError, type ErrorDetail, unauthorized, validationError, zodDetails } from "../../lib/errors";
 import type { AppEnv } from "../../lib/types";
 import type { IncomingEvent, IngestResult } from "../../tenant/types";
@@ -41,17 +41,19 @@ function rateLimited(headers: Record<string, string>, reset: number): ApiError {
 }
 
 /**
- * The shared path of both ingestion routes: the key's shape is checked at the
- * edge, the body is read and validated here, and one RPC to the tenant's
- * object authenticates the key and decides every event. A request-level
- * error (415, 413, 400, 422) still goes to the object, so a bad or revoked key
- * is a 401 first and the refused event is counted in stats.
+ * The shared path of both ingestion routes: the key's shape and tag are
+ * checked at the edge, the body is read and validated here, and one RPC to
+ * the tenant's object authenticates the key (and its ingest scope) and
+ * decides every event. A request-level error (415, 413, 400, 422) still goes
+ * to the object, so a bad or revoked key is a 401 first (a key without the
+ * ingest scope a 403), and once the key is accepted the refused event is
+ * counted in stats.
  */
 async function ingest(
 	c: Context<AppEnv>,
 	prepare: (req: Request) => Promise<Prepared>,
 ): Promise<{ result: Extract<IngestResult, { ok: true }>; headers: Record<string, string>; prepared: Prepared }> {
-	const { tenantId, keyHash } = readApiKey(c.req.header("x-api-key"));
+	const { tenantId, keyHash } = await readApiKey(c.env, c.req.header("x-api-key"));
 	let prepared: Prepared;
 	try {
 		prepared = await prepare(c.req.raw);
@@ -62,11 +64,11 @@ async function ingest(
 	}
 	const result = await tenantStub(c.env, tenantId).ingest({
 		tenantId,
-		keyHash: await keyHash,
+		keyHash,
 		events: prepared.events,
 		rejected: prepared.rejected,
 	});
-	if (!result.ok) throw unauthorized("The API key is unknown or revoked.");
+	if (!result.ok) throw result.reason === "out_of_scope" ? outOfScope("ingest") : unauthorized("The API key is unknown or revoked.");
 	const headers = rateLimitHeaders(result);
 	if (prepared.error) {
 		const e = prepared.error;

@@ -42,7 +42,7 @@ export const ingestSingleRoute = createRoute({
 			headers: rateLimitHeaders,
 			content: jsonContent(z.object({ event_id: z.string(), status: z.literal("duplicate") })),
 		},
-		...errorResponses(400, 401, 413, 415, 422, 429),
+		...errorResponses(400, 401, 403, 413, 415, 422, 429),
 	},
 });
 
@@ -66,7 +66,7 @@ export const ingestBatchRoute = createRoute({
 				}),
 			),
 		},
-		...errorResponses(400, 401, 413, 415, 422, 429),
+		...errorResponses(400, 401, 403, 413, 415, 422, 429),
 	},
 });
 
@@ -82,7 +82,7 @@ export const searchRoute = createRoute({
 			description: "A page of events",
 			content: jsonContent(z.object({ events: z.array(StoredEvent), next_cursor: z.string().nullable() })),
 		},
-		...errorResponses(401, 422),
+		...errorResponses(401, 403, 422),
 	},
 });
 
@@ -93,7 +93,7 @@ export const getEventRoute = createRoute({
 	security: readSecurity,
 	middleware: [requireRead] as const,
 	request: { params: z.object({ event_id: z.string() }) },
-	responses: { 200: { description: "The event", content: jsonContent(StoredEvent) }, ...errorResponses(401, 404) },
+	responses: { 200: { description: "The event", content: jsonContent(StoredEvent) }, ...errorResponses(401, 403, 404) },
 });
 
 export const statsRoute = createRoute({
@@ -122,6 +122,6 @@ export const statsRoute = createRoute({
 					.openapi("IngestionStats"),
 			),
 		},
-		...errorResponses(401),
+		...errorResponses(401, 403),
 	},
 });

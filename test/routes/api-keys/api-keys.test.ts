@@ -31,7 +31,7 @@ describe("API keys", () => {
 		expect(text).not.toContain(created.key);
 		const { api_keys } = JSON.parse(text) as { api_keys: Key[] };
 		expect(api_keys.map((k) => k.id)).toEqual([created.id, t.api_key.id]);
-		expect(Object.keys(api_keys[0]!).sort()).toEqual(["created_at", "id", "last_used_at", "name", "prefix", "revoked_at"]);
+		expect(Object.keys(api_keys[0]!).sort()).toEqual(["created_at", "id", "last_used_at", "name", "prefix", "revoked_at", "scopes"]);
 		const row = await env.DB.prepare("SELECT key_hash FROM api_keys WHERE id = ?").bind(created.id).first<{ key_hash: string }>();
 		expect(row!.key_hash).toBe(await sha256Hex(created.key));
 	});
