@@ -216,30 +216,38 @@ function rateLimitedSignIn(res, what) {
 	);
 }
 
-/** Signs the tenant up, or signs in when the slug is taken. Returns {created, apiKey, keyNote}. */
+/**
+ * Signs in to the demo tenant, or signs it up when that fails and the slug is
+ * free. Returns {created, apiKey, keyNote}. Signing in first means a repeated
+ * run (several an hour is normal) costs one sign-in attempt and no
+ * registration: registrations are limited to 10 an hour per client address,
+ * and under `npm run dev` every local client is the same 127.0.0.1.
+ */
 async function tenantAndKey() {
-	const reg = await request("POST", "/auth/register/tenant", {
-		body: { name: "Demo Shop", slug: opts.slug, email: opts.email, password: opts.password, full_name: "Demo Owner" },
-	});
-	if (reg.status === 201) {
-		session.access = reg.body.access_token;
-		session.refresh = reg.body.refresh_token;
-		return { created: true, apiKey: reg.body.api_key.key, keyNote: "the tenant's first key" };
-	}
-	if (reg.status === 429) rateLimitedSignIn(reg, "sign up the demo tenant");
-	if (reg.status !== 409) fail(`Could not sign up the demo tenant: POST /auth/register/tenant answered ${reg.status}: ${errorText(reg)}`);
-
 	const login = await signIn();
-	if (login.status === 429) rateLimitedSignIn(login, `sign in to the existing tenant "${opts.slug}"`);
-	if (login.status === 401 || login.status === 403) {
-		fail(
-			`The tenant "${opts.slug}" already exists, but ${opts.email} with the demo password cannot sign in to it` +
-				`${login.status === 403 ? " (the tenant or user is suspended or deactivated)" : " (someone changed the password, or it is not the demo's tenant)"}.\n` +
-				`Run the demo on another tenant:  npm run demo -- --slug another-demo\n` +
-				`or give the password you set:     npm run demo -- --password '<password>'`,
-		);
+	if (login.status === 429) rateLimitedSignIn(login, `sign in to the demo tenant "${opts.slug}"`);
+	if (login.status !== 200) {
+		const reg = await request("POST", "/auth/register/tenant", {
+			body: { name: "Demo Shop", slug: opts.slug, email: opts.email, password: opts.password, full_name: "Demo Owner" },
+		});
+		if (reg.status === 201) {
+			session.access = reg.body.access_token;
+			session.refresh = reg.body.refresh_token;
+			return { created: true, apiKey: reg.body.api_key.key, keyNote: "the tenant's first key" };
+		}
+		if (reg.status === 429) rateLimitedSignIn(reg, "sign up the demo tenant");
+		if (reg.status !== 409) fail(`Could not sign up the demo tenant: POST /auth/register/tenant answered ${reg.status}: ${errorText(reg)}`);
+		// The tenant exists, so the sign-in above was refused for this account.
+		if (login.status === 401 || login.status === 403) {
+			fail(
+				`The tenant "${opts.slug}" already exists, but ${opts.email} with the demo password cannot sign in to it` +
+					`${login.status === 403 ? " (the tenant or user is suspended or deactivated)" : " (someone changed the password, or it is not the demo's tenant)"}.\n` +
+					`Run the demo on another tenant:  npm run demo -- --slug another-demo\n` +
+					`or give the password you set:     npm run demo -- --password '<password>'`,
+			);
+		}
+		fail(`Could not sign in to "${opts.slug}": POST /auth/login answered ${login.status}: ${errorText(login)}`);
 	}
-	if (login.status !== 200) fail(`Could not sign in to "${opts.slug}": POST /auth/login answered ${login.status}: ${errorText(login)}`);
 	session.access = login.body.access_token;
 	session.refresh = login.body.refresh_token;
 	if (!["owner", "admin"].includes(login.body.user?.role)) {

@@ -45,7 +45,8 @@ function auditRow(c: Context<AppEnv>, input: AuditInput) {
 		targetType: input.target?.type ?? null,
 		targetId: input.target?.id ?? null,
 		details: input.details ?? null,
-		ip: c.req.header("cf-connecting-ip") ?? null,
+		// Bounded: outside Cloudflare (wrangler dev) a client can send any value here.
+		ip: c.req.header("cf-connecting-ip")?.slice(0, 64) ?? null,
 		userAgent: c.req.header("user-agent")?.slice(0, 256) ?? null,
 		requestId: c.get("requestId"),
 	};
@@ -76,4 +77,41 @@ export function auditIfChanged(c: Context<AppEnv>, input: AuditInput) {
 				${r.targetType}, ${r.targetId}, ${r.details === null ? null : JSON.stringify(r.details)}, ${r.ip},
 				${r.userAgent}, ${r.requestId} WHERE changes() > 0`,
 		);
+}
+
+/**
+ * The one audit entry of a run of failed sign-ins for a tenant and email
+ * (a lockout window: see countAttempt): the run's first failure inserts it
+ * under the run's id, every later one raises `details.count` to its place in
+ * the run and moves `details.last_at`. An upsert on the primary key, so
+ * concurrent failures of one run still make one entry, and `max` keeps a
+ * late-arriving lower count from lowering it. The entry keeps the first
+ * failure's time, reason, address and agent, and its place in the log.
+ */
+export function signInFailureEntry(
+	c: Context<AppEnv>,
+	input: { tenantId: string; auditId: string; email: string; reason: string; count: number; userId?: string },
+) {
+	const lastAt = new Date().toISOString();
+	const row = auditRow(c, {
+		tenantId: input.tenantId,
+		action: "auth.login.failed",
+		actor: { type: "anonymous", email: input.email },
+		...(input.userId && { target: { type: "user" as const, id: input.userId } }),
+		details: { email: input.email, reason: input.reason, count: input.count, last_at: lastAt },
+	});
+	const details = auditLog.details;
+	return db(c.env)
+		.insert(auditLog)
+		.values({ ...row, id: input.auditId })
+		.onConflictDoUpdate({
+			target: auditLog.id,
+			set: {
+				details: sql`json_set(${details},
+					'$.count', max(coalesce(json_extract(${details}, '$.count'), 0), ${input.count}),
+					'$.last_at', max(coalesce(json_extract(${details}, '$.last_at'), ''), ${lastAt}))`,
+			},
+			// A run id names one tenant's entry; never touch another's.
+			setWhere: sql`${auditLog.tenantId} = ${input.tenantId} AND ${auditLog.action} = 'auth.login.failed'`,
+		});
 }

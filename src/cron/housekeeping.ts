@@ -21,8 +21,9 @@ export async function deleteInBatch(env: Env, statements: Record<string, D1Prepa
  * Deletes account state nobody can use any more, in one D1 batch of bounded
  * statements: sessions expired a day ago, revoked a week ago or past their
  * absolute lifetime, reset tokens used or expired a day ago, sign-in failure runs whose window and lock have passed (rows that
- * anyone can create by typing a made-up email), and audit entries older than
- * a year. Returns the rows deleted per table.
+ * anyone can create by typing a made-up email), anonymous clients' counters
+ * whose window has ended, and audit entries older than a year. Returns the
+ * rows deleted per table.
  */
 export async function pruneAccounts(env: Env, now: number): Promise<Record<string, number>> {
 	const statements = {
@@ -34,6 +35,8 @@ export async function pruneAccounts(env: Env, now: number): Promise<Record<strin
 			boundedDelete("login_attempts", "updated_at < ?1 AND (locked_until IS NULL OR locked_until < ?2)"),
 		).bind(now - LOCK_MS, now),
 		audit_log: env.DB.prepare(boundedDelete("audit_log", "at < ?1")).bind(now - AUDIT_RETENTION_DAYS * DAY_MS),
+		// Anonymous clients' counters whose window has ended (an ended window is reset by the next hit anyway).
+		anonymous_limits: env.DB.prepare(boundedDelete("anonymous_limits", "window_ends_at <= ?1")).bind(now),
 	};
 	return deleteInBatch(env, statements);
 }

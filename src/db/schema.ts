@@ -117,7 +117,29 @@ export const loginAttempts = sqliteTable("login_attempts", {
 	failures: integer("failures").notNull(),
 	lockedUntil: integer("locked_until", { mode: "number" }),
 	updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+	/**
+	 * The audit entry of this run of failures (chosen when the run starts), so
+	 * every failure of the run updates one entry instead of adding one.
+	 */
+	auditId: text("audit_id"),
 });
+
+/**
+ * Counters of anonymous clients (per address: registrations, sign-ins, reset
+ * requests) and of reset emails per recipient. `key` is `<limit>:<SHA-256 of
+ * the subject>`; a window starts with its first hit and ends at
+ * `window_ends_at`, after which the next hit starts a new one and the
+ * hourly housekeeping deletes the row.
+ */
+export const anonymousLimits = sqliteTable(
+	"anonymous_limits",
+	{
+		key: text("key").primaryKey(),
+		count: integer("count").notNull(),
+		windowEndsAt: integer("window_ends_at", { mode: "number" }).notNull(),
+	},
+	(t) => [index("anonymous_limits_window_ends").on(t.windowEndsAt)],
+);
 
 /** Password reset tokens, stored as SHA-256; single use, valid one hour. */
 export const passwordResets = sqliteTable(

@@ -52,8 +52,9 @@ describe("GET /audit-log", () => {
 
 		const byAction = (a: string) => entries.filter((e) => e.action === a);
 		expect(byAction("auth.login.failed").map((e) => e.details)).toEqual([
-			{ email: "nobody@example.com", reason: "unknown_email" },
-			{ email: t.user.email, reason: "wrong_password" },
+			// Each the one entry of its run of failures (see audit-sign-in-failures.test.ts).
+			{ email: "nobody@example.com", reason: "unknown_email", count: 1, last_at: expect.any(String) },
+			{ email: t.user.email, reason: "wrong_password", count: 1, last_at: expect.any(String) },
 		]);
 		expect(byAction("user.updated")[0]).toMatchObject({
 			actor: { type: "user", id: t.user.id, email: t.user.email },

@@ -1,11 +1,13 @@
 import type { Context } from "hono";
 import { and, eq } from "drizzle-orm";
 import { auditEntry } from "../../audit/audit";
+import { limitClient, mayEmail } from "../../auth/anonymous-limits";
 import { attemptKey, clearAttempts } from "../../auth/lockout";
 import { RESET_TTL_MS, claimResetToken, invalidateResetTokens, newResetToken, recentlyRequested } from "../../auth/password-reset";
 import { revokeSessions } from "../../auth/sessions";
 import { db } from "../../db/client";
 import { passwordResets, tenants, users } from "../../db/schema";
+import { resetEmail } from "../../email/reset-email";
 import { sendEmail } from "../../email/send";
 import { hashPassword } from "../../lib/crypto";
 import { unauthorized } from "../../lib/errors";
@@ -17,9 +19,12 @@ import { endSessionSockets } from "../../auth/socket-sessions";
 /**
  * Answers 202 at once and does the lookup and the email after the answer,
  * so neither the status nor the time tells whether the account exists.
+ * Only the client's own limit (10 requests an hour) can refuse it (429),
+ * and that limit says nothing about any account.
  */
 export const requestResetHandler: AppRouteHandler<typeof requestReset> = async (c) => {
 	const { tenant, email } = c.req.valid("json");
+	await limitClient(c, "reset");
 	const base = publicBaseUrl(c);
 	if (!base) {
 		log("error", "APP_URL is not set, so no password reset link can be sent; set it in wrangler.toml [vars]", {
@@ -47,17 +52,24 @@ function publicBaseUrl(c: Context<AppEnv>): string | null {
 	return base ? base.replace(/\/+$/, "") : null;
 }
 
+/**
+ * Looks the account up and, unless the account was sent a link within the
+ * minute or its address already got 3 reset emails this hour (across all
+ * tenants), stores a token and sends the link. The recipient limit is
+ * counted last, so it counts only emails that are about to go out.
+ */
 async function emailResetLink(c: Context<AppEnv>, slug: string, email: string, base: string): Promise<void> {
 	const now = Date.now();
 	const d = db(c.env);
 	const found = await d
-		.select({ user: users, tenantName: tenants.name })
+		.select({ user: users })
 		.from(users)
 		.innerJoin(tenants, eq(tenants.id, users.tenantId))
 		.where(and(eq(tenants.slug, slug), eq(users.email, email)))
 		.get();
 	if (!found?.user.isActive || (await recentlyRequested(c.env, found.user.id, now))) return;
-	const { user, tenantName } = found;
+	const { user } = found;
+	if (!(await mayEmail(c.env, user.email, now))) return;
 	const { token, row } = await newResetToken(user, now);
 	await d.batch([
 		d.insert(passwordResets).values(row),
@@ -69,23 +81,8 @@ async function emailResetLink(c: Context<AppEnv>, slug: string, email: string, b
 		}),
 	]);
 	const link = `${base}/dashboard/reset-password?token=${encodeURIComponent(token)}`;
-	const minutes = RESET_TTL_MS / 60_000;
-	await sendEmail(c.env, {
-		to: [user.email],
-		subject: "Reset your PulseStream password",
-		text:
-			`Someone asked to reset the password of ${user.email} in ${tenantName} (${slug}).\n\n` +
-			`Set a new password here (the link works once, for ${minutes} minutes):\n${link}\n\n` +
-			"If it was not you, ignore this email; your password stays as it is.",
-		html:
-			`<p>Someone asked to reset the password of <b>${escapeHtml(user.email)}</b> in ${escapeHtml(tenantName)}.</p>` +
-			`<p><a href="${escapeHtml(link)}">Set a new password</a> (the link works once, for ${minutes} minutes).</p>` +
-			"<p>If it was not you, ignore this email; your password stays as it is.</p>",
-	});
+	await sendEmail(c.env, resetEmail(user.email, link, RESET_TTL_MS / 60_000));
 }
-
-const escapeHtml = (s: string) =>
-	s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
 
 /**
  * Uses the token up (once, within the hour), sets the password, ends every

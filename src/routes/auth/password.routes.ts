@@ -14,7 +14,7 @@ export const requestReset = createRoute({
 	request: { body: { required: true, content: jsonContent(ResetRequestSchema) } },
 	responses: {
 		202: { description: "Accepted", content: jsonContent(AcceptedSchema) },
-		...errorResponses(400, 413, 415, 422),
+		...errorResponses(400, 413, 415, 422, 429),
 	},
 });
 

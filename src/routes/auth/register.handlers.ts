@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { limitClient } from "../../auth/anonymous-limits";
 import { db, isUniqueViolation } from "../../db/client";
 import { apiKeys, sessions, tenants, users } from "../../db/schema";
 import { newSession, sessionTokens } from "../../auth/sessions";
@@ -20,14 +21,18 @@ const slugTaken = () => new ApiError({ code: "CONFLICT", message: "That tenant s
  * Creates tenant, owner and first key in one D1 batch (one transaction), then
  * hands the tenant's object its settings and key hash so ingestion never asks
  * D1. Should that hand-over fail, the object loads both from D1 on first use.
+ * The client's address is counted first (10 registrations an hour), before
+ * the slug lookup, PBKDF2 and the writes; a taken slug counts too, so the
+ * route cannot be used to probe which slugs exist without limit.
  */
 export const registerTenantHandler: AppRouteHandler<typeof registerTenant> = async (c) => {
 	const body = c.req.valid("json");
+	const now = Date.now();
+	await limitClient(c, "register", now);
 	const d = db(c.env);
 	if (await d.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, body.slug)).get()) {
 		throw slugTaken();
 	}
-	const now = Date.now();
 	const tenantId = newId();
 	const [key, passwordHash] = await Promise.all([generateApiKey(c.env, tenantId), hashPassword(body.password)]);
 	const tenant = { id: tenantId, name: body.name, slug: body.slug, createdAt: now };

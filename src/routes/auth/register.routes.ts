@@ -15,6 +15,6 @@ export const registerTenant = createRoute({
 			description: "Created; the API key is shown in full only here",
 			content: jsonContent(RegisteredSchema),
 		},
-		...errorResponses(400, 409, 413, 415, 422),
+		...errorResponses(400, 409, 413, 415, 422, 429),
 	},
 });

@@ -11,6 +11,7 @@ import {
 	call,
 	errorOf,
 	eventually,
+	freshClient,
 	login,
 	postJson,
 	registerTenant,
@@ -61,7 +62,7 @@ async function requestResetAndWait(slug: string, email: string, vars: Partial<En
 	const res = await worker.fetch(
 		new Request(`${BASE}/api/v1/auth/password-reset/request`, {
 			method: "POST",
-			headers: { "Content-Type": "application/json" },
+			headers: { "Content-Type": "application/json", "CF-Connecting-IP": freshClient() },
 			body: JSON.stringify({ tenant: slug, email }),
 		}),
 		{ ...env, ...vars },
@@ -207,7 +208,7 @@ describe("password reset", () => {
 		const res = await worker.fetch(
 			new Request(`${BASE}/api/v1/auth/password-reset/request`, {
 				method: "POST",
-				headers: { "Content-Type": "application/json" },
+				headers: { "Content-Type": "application/json", "CF-Connecting-IP": freshClient() },
 				body: JSON.stringify({ tenant: t.tenant.slug, email: t.user.email }),
 			}),
 			{ ...env, EMAIL_API_URL: "https://mail.example/emails", EMAIL_API_KEY: "re_test_key", APP_URL: "https://app.example/" },
