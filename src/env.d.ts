@@ -3,6 +3,8 @@ declare namespace Cloudflare {
 	interface Env {
 		/** HS256 key for access and refresh tokens (Worker secret; required outside development). */
 		JWT_SECRET?: string;
+		/** Bearer token of the operator API (Worker secret, at least 32 characters; required outside development for /api/v1/operator). */
+		OPERATOR_TOKEN?: string;
 		/** The HTTP email API (Resend's `/emails` shape); without it emails go to the log. */
 		EMAIL_API_URL?: string;
 		EMAIL_API_KEY?: string;

@@ -29,7 +29,7 @@ import { type MetricsSeries, seriesView } from "./series";
 import { loadSettings, saveSettings } from "./settings";
 import { PING, PONG } from "./sockets/protocol";
 import { type ConnectionStats, DEFAULT_MAX_SOCKETS, type SocketIdentity, type SocketViews, Sockets } from "./sockets/sockets";
-import type { IncomingEvent, IngestResult, KeyRecord, TenantSettings } from "./types";
+import type { IncomingEvent, IngestResult, KeyAuth, KeyRecord, TenantSettings } from "./types";
 import { EMPTY_STATS, type TenantStats, type WindowSummary, statsView, summaryView } from "./views";
 
 export type { Actor, AlertActionResult } from "./alerts/alerting";
@@ -113,6 +113,7 @@ export class TenantObject extends DurableObject<Env> {
 
 	private apply(settings: TenantSettings, keys: KeyRecord[]): void {
 		const m = this.open();
+		const wasSuspended = this.settings?.suspended === true;
 		this.ctx.storage.transactionSync(() => {
 			if (!this.settings || settings.version >= (this.settings.version ?? 0)) {
 				saveSettings(this.sql, settings);
@@ -121,6 +122,10 @@ export class TenantObject extends DurableObject<Env> {
 			for (const key of keys) m.keys.put(key);
 		});
 		this.unknownUntil = 0;
+		const suspended = this.settings?.suspended === true;
+		if (suspended && !wasSuspended) this.sockets.closeAll();
+		// Lifted: alerting slept (see jobs.ts), so let it catch up now.
+		if (wasSuspended && !suspended) this.resume(m);
 	}
 
 	/**
@@ -144,9 +149,10 @@ export class TenantObject extends DurableObject<Env> {
 		return this.open().keys.revoke(keyId, Date.now());
 	}
 
-	/** True when `keyHash` is an active key of this tenant (read routes). */
-	async authenticate(tenantId: string, keyHash: string): Promise<boolean> {
-		return (await this.settingsFor(tenantId, keyHash)) !== null;
+	/** Whether `keyHash` is an active key of this tenant (read routes), and whether the tenant is suspended. */
+	async authenticate(tenantId: string, keyHash: string): Promise<KeyAuth> {
+		const settings = await this.settingsFor(tenantId, keyHash);
+		return !settings ? "unknown" : settings.suspended ? "suspended" : "active";
 	}
 
 	/**
@@ -166,6 +172,8 @@ export class TenantObject extends DurableObject<Env> {
 	}): Promise<IngestResult> {
 		const settings = await this.settingsFor(input.tenantId, input.keyHash);
 		if (!settings) return { ok: false };
+		// Nothing of a suspended tenant's request is counted or kept.
+		if (settings.suspended) return { ok: false, suspended: true };
 		const m = this.m!;
 		const now = Date.now();
 		let decided: ReturnType<typeof admit>;
@@ -227,6 +235,8 @@ export class TenantObject extends DurableObject<Env> {
 			return new Response("expected a WebSocket upgrade from the edge", { status: 400 });
 		}
 		if (!this.settings && !(await this.loadSettings(tenantId))) return new Response("unknown tenant", { status: 404 });
+		// The edge refuses a suspended tenant's users first; this covers a suspension that raced it.
+		if (this.settings?.suspended) return new Response("tenant suspended", { status: 403 });
 		return this.sockets.accept(who);
 	}
 
@@ -358,7 +368,8 @@ export class TenantObject extends DurableObject<Env> {
 	 */
 	async tick(tenantId: string, now: number): Promise<number> {
 		const alerting = await this.alertingFor(tenantId);
-		if (!alerting) return 0;
+		// A suspended tenant's alerting sleeps: no escalation, no re-sent notification.
+		if (!alerting || this.settings?.suspended) return 0;
 		const caused = alerting.tick(now);
 		this.afterAlerting(Date.now());
 		return caused;
@@ -396,6 +407,7 @@ export class TenantObject extends DurableObject<Env> {
 					this.evaluatedAt = Date.now();
 				},
 				afterAlerting: (now, evaluate) => this.afterAlerting(now, evaluate),
+				suspended: () => this.settings?.suspended === true,
 			}),
 		);
 	}

@@ -39,7 +39,8 @@ export type RateLimitState = {
 };
 
 export type IngestResult =
-	| { ok: false }
+	/** The key is unknown or revoked (401), or the key is good and the tenant is suspended (403). */
+	| { ok: false; suspended?: true }
 	| ({ ok: true; statuses: ItemStatus[] } & RateLimitState);
 
 export type TenantSettings = {
@@ -49,6 +50,14 @@ export type TenantSettings = {
 	retentionDays: number;
 	/** tenants.settings_version in D1: a configure() older than what the object holds is ignored. */
 	version: number;
+	/**
+	 * Set by an operator: the object refuses the tenant's keys with a 403 and its
+	 * alerting sleeps, without any D1 query. Absent in copies saved before suspension existed.
+	 */
+	suspended?: boolean;
 };
+
+/** What the object says of a key: one of the tenant's active keys, not one, or good but the tenant is suspended. */
+export type KeyAuth = "active" | "unknown" | "suspended";
 
 export type KeyRecord = { id: string; hash: string; revokedAt: number | null };
