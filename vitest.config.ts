@@ -123,6 +123,8 @@ export default defineConfig(async () => {
 						ENVIRONMENT: "test",
 						JWT_SECRET: "test-secret-that-is-long-enough-for-hs256-signing",
 						API_KEY_SECRET: "test-api-key-secret-that-is-long-enough-to-tag-keys",
+						// The operator API's secret under test (ENVIRONMENT=test has no development default).
+						OPERATOR_TOKEN: "test-operator-token-that-is-long-enough-0123456789",
 						LOG_LEVEL: "warn",
 						APP_URL: "https://pulsestream.test",
 						// Small, so a test can reach it; the shipped default (1,000) is reached by npm run bench.

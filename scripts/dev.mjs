@@ -31,6 +31,9 @@ if (migrate.error) {
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const base = `http://localhost:${port}`;
+// Must equal DEV_OPERATOR_TOKEN in src/lib/config.ts (the Worker's development default);
+// test/e2e/operator.test.ts uses the printed value, so a drift fails it.
+const DEV_OPERATOR_TOKEN = "pulsestream-development-operator-token-do-not-deploy";
 console.log(`
 PulseStream is starting on ${base}  (OpenAPI: ${base}/openapi.json)
 
@@ -48,6 +51,10 @@ Sign in later (answers a token pair for Authorization: Bearer <access_token>):
 Send an event with the api_key.key from the registration answer:
   curl -s ${base}/api/v1/ingestion/events -H 'Content-Type: application/json' -H 'X-API-Key: <key>' \\
     -d '{"event_type":"api_call","endpoint":"/v1/orders","method":"GET","status_code":200,"response_time_ms":12.5}'
+
+Operate the platform (list tenants, raise ceilings, suspend) with the development operator token:
+  Operator token (development only): ${DEV_OPERATOR_TOKEN}
+  curl -s ${base}/api/v1/operator/tenants -H 'Authorization: Bearer ${DEV_OPERATOR_TOKEN}'
 `);
 
 // Crons never fire by themselves locally; --test-scheduled adds /__scheduled?cron=<expression> to fire one.

@@ -11,6 +11,7 @@ import { dashboardRoutes } from "./routes/dashboard";
 import { dashboardAppRoutes } from "./routes/dashboard-app";
 import { healthRoutes } from "./routes/health";
 import { ingestionRoutes } from "./routes/ingestion";
+import { operatorRoutes } from "./routes/operator";
 import { tenantRoutes } from "./routes/tenant";
 import { userRoutes } from "./routes/users";
 
@@ -29,6 +30,7 @@ export function createApp() {
 	app.route("/api/v1", ingestionRoutes);
 	app.route("/api/v1", alertingRoutes);
 	app.route("/api/v1", dashboardRoutes);
+	app.route("/api/v1", operatorRoutes);
 	// The web dashboard's page (outside /api/v1, not an API operation).
 	app.route("/", dashboardAppRoutes);
 
@@ -41,6 +43,11 @@ export function createApp() {
 		type: "http",
 		scheme: "bearer",
 		bearerFormat: "JWT",
+	});
+	app.openAPIRegistry.registerComponent("securitySchemes", "OperatorToken", {
+		type: "http",
+		scheme: "bearer",
+		description: "The deployment's OPERATOR_TOKEN (a Worker secret); accepted on /operator routes only.",
 	});
 	app.doc31("/openapi.json", {
 		openapi: "3.1.0",

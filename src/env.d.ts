@@ -7,6 +7,8 @@ declare namespace Cloudflare {
 		API_KEY_SECRET?: string;
 		/** The secret API_KEY_SECRET replaced: keys it tagged are accepted while it is set (rotation). */
 		API_KEY_SECRET_PREVIOUS?: string;
+		/** Bearer token of the operator API (Worker secret, at least 32 characters; required outside development for /api/v1/operator). */
+		OPERATOR_TOKEN?: string;
 		/** The HTTP email API (Resend's `/emails` shape); without it emails go to the log. */
 		EMAIL_API_URL?: string;
 		EMAIL_API_KEY?: string;

@@ -19,6 +19,8 @@ export type AuditAction =
 	| "api_key.created"
 	| "api_key.revoked"
 	| "tenant.updated"
+	| "tenant.suspended"
+	| "tenant.unsuspended"
 	| `${"alert_channel" | "alert_rule" | "escalation_policy" | "silence"}.${"created" | "updated" | "deleted"}`;
 
 export type AuditInput = {
@@ -26,8 +28,8 @@ export type AuditInput = {
 	action: AuditAction;
 	target?: { type: "user" | "api_key" | "tenant" | "alert_channel" | "alert_rule" | "escalation_policy" | "silence"; id: string };
 	details?: Record<string, unknown>;
-	/** Who acted, when not the signed-in user of the request (sign-in, password reset). */
-	actor?: { type: "user" | "anonymous"; id?: string | null; email?: string | null };
+	/** Who acted, when not the signed-in user of the request (sign-in, password reset, the platform operator). */
+	actor?: { type: "user" | "anonymous" | "operator"; id?: string | null; email?: string | null };
 };
 
 function auditRow(c: Context<AppEnv>, input: AuditInput) {

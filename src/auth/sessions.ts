@@ -2,7 +2,7 @@ import { endSessionSockets } from "./socket-sessions";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { db } from "../db/client";
-import { sessions, users } from "../db/schema";
+import { sessions, tenants, users } from "../db/schema";
 import { newId } from "../lib/crypto";
 import { REFRESH_TTL_SECONDS, type Role, type TokenPair, issueTokens, verifyRefreshToken } from "../lib/jwt";
 import { log } from "../lib/log";
@@ -40,7 +40,7 @@ const strip = ({ access_token, refresh_token, token_type, expires_in }: TokenPai
 	expires_in,
 });
 
-export type Rotated = { ok: true; tokens: TokenPair } | { ok: false };
+export type Rotated = { ok: true; tokens: TokenPair } | { ok: false; suspended?: true };
 export type Reuse = { tenantId: string; userId: string; sessionId: string };
 
 /**
@@ -61,11 +61,14 @@ export async function rotateRefreshToken(
 	if (!claims) return { ok: false };
 	const d = db(env);
 	const user = await d
-		.select({ role: users.role, isActive: users.isActive })
+		.select({ role: users.role, isActive: users.isActive, suspendedAt: tenants.suspendedAt })
 		.from(users)
+		.innerJoin(tenants, eq(tenants.id, users.tenantId))
 		.where(and(eq(users.id, claims.sub), eq(users.tenantId, claims.tid)))
 		.get();
 	if (!user?.isActive) return { ok: false };
+	// Refused before the swap: the refresh token stays the current one, so the session works again once lifted.
+	if (user.suspendedAt !== null) return { ok: false, suspended: true };
 	const nextJti = newId();
 	const swapped = await d
 		.update(sessions)

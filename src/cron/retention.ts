@@ -36,7 +36,8 @@ export async function enforceRetention(env: Env, opts: RunOptions = {}): Promise
 			.run();
 	for (;;) {
 		const { results: tenants } = await env.DB.prepare(
-			"SELECT id, retention_days FROM tenants WHERE id > ? ORDER BY id LIMIT 100",
+			// A suspended tenant keeps all its data, so retention pauses for it; the first run after the lift catches up.
+			"SELECT id, retention_days FROM tenants WHERE id > ? AND suspended_at IS NULL ORDER BY id LIMIT 100",
 		)
 			.bind(after)
 			.all<{ id: string; retention_days: number }>();

@@ -30,18 +30,28 @@ const userRef = () =>
 		.notNull()
 		.references(() => users.id);
 
-export const tenants = sqliteTable("tenants", {
-	id: text("id").primaryKey(),
-	name: text("name").notNull(),
-	slug: text("slug").notNull().unique(),
-	rateLimitPerMinute: integer("rate_limit_per_minute").notNull().default(10_000),
-	retentionDays: integer("retention_days").notNull().default(30),
-	/** Bumped by every settings change so the tenant object can ignore a stale update that arrives late. */
-	settingsVersion: integer("settings_version").notNull().default(1),
-	/** Bumped by every change to the tenant's channels, rules, policies or silences (hand-over to its object). */
-	alertingVersion: integer("alerting_version").notNull().default(0),
-	createdAt: createdAt(),
-});
+export const tenants = sqliteTable(
+	"tenants",
+	{
+		id: text("id").primaryKey(),
+		name: text("name").notNull(),
+		slug: text("slug").notNull().unique(),
+		rateLimitPerMinute: integer("rate_limit_per_minute").notNull().default(10_000),
+		retentionDays: integer("retention_days").notNull().default(30),
+		/** Bumped by every settings change so the tenant object can ignore a stale update that arrives late. */
+		settingsVersion: integer("settings_version").notNull().default(1),
+		/** Bumped by every change to the tenant's channels, rules, policies or silences (hand-over to its object). */
+		alertingVersion: integer("alerting_version").notNull().default(0),
+		/** Plan ceilings set by an operator; NULL is the plan default (PLAN_MAX_* variables), so changing the variable moves every tenant left on it. */
+		maxRateLimitPerMinute: integer("max_rate_limit_per_minute"),
+		maxRetentionDays: integer("max_retention_days"),
+		/** When an operator suspended the tenant (NULL: not suspended). Suspension deletes nothing. */
+		suspendedAt: integer("suspended_at", { mode: "number" }),
+		createdAt: createdAt(),
+	},
+	// The operator list pages oldest first.
+	(t) => [index("tenants_created_at").on(t.createdAt, t.id)],
+);
 
 /** Where a bounded background job (retention) stopped, so the next run goes on from there. */
 export const jobState = sqliteTable("job_state", {
@@ -155,7 +165,7 @@ export const passwordResets = sqliteTable(
 	(t) => [index("password_resets_user").on(t.userId), index("password_resets_expires").on(t.expiresAt)],
 );
 
-export const ACTOR_TYPES = ["user", "anonymous", "system"] as const;
+export const ACTOR_TYPES = ["user", "anonymous", "system", "operator"] as const;
 
 /**
  * Who did what in a tenant: sign-ins, password, user, role, key and setting

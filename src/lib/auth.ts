@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
 import { db } from "../db/client";
-import { sessions, users } from "../db/schema";
+import { sessions, tenants, users } from "../db/schema";
 import { readApiKey } from "./api-key";
 import { ApiError, unauthorized } from "./errors";
 import { type Role, verifyAccessToken } from "./jwt";
@@ -25,6 +25,10 @@ const ROLE_RANK: Record<Role, number> = { viewer: 0, admin: 1, owner: 2 };
 export const hasRole = (role: Role, least: Role) => ROLE_RANK[role] >= ROLE_RANK[least];
 
 const forbidden = (message: string) => new ApiError({ code: "FORBIDDEN", message });
+
+/** The one answer to every credential of a suspended tenant (keys, users, sign-ins, sockets). */
+export const tenantSuspended = () =>
+	forbidden("The tenant is suspended by the platform operator; its data is kept. Contact the operator to lift it.");
 
 /**
  * Admins manage viewers and admins; only an owner may change an owner or make
@@ -54,13 +58,16 @@ function bearerToken(c: Context<AppEnv>): string | null {
 export async function userPrincipal(env: Env, token: string): Promise<UserPrincipal> {
 	const claims = await verifyAccessToken(env, token);
 	if (!claims) throw unauthorized("The access token is invalid or expired.");
+	// The tenant joins the same query: suspension costs no extra D1 round trip.
 	const row = await db(env)
-		.select({ role: users.role, email: users.email, isActive: users.isActive })
+		.select({ role: users.role, email: users.email, isActive: users.isActive, suspendedAt: tenants.suspendedAt })
 		.from(users)
 		.innerJoin(sessions, and(eq(sessions.id, claims.sid), eq(sessions.userId, users.id), isNull(sessions.revokedAt)))
+		.innerJoin(tenants, eq(tenants.id, users.tenantId))
 		.where(and(eq(users.id, claims.sub), eq(users.tenantId, claims.tid)))
 		.get();
 	if (!row?.isActive) throw unauthorized("The access token is revoked, or its user is deactivated.");
+	if (row.suspendedAt !== null) throw tenantSuspended();
 	return { kind: "user", tenantId: claims.tid, userId: claims.sub, role: row.role, sessionId: claims.sid, email: row.email };
 }
 
@@ -72,10 +79,11 @@ export async function userPrincipal(env: Env, token: string): Promise<UserPrinci
  */
 export async function keyPrincipal(env: Env, header: string | undefined, scope: Scope): Promise<KeyPrincipal> {
 	const { tenantId, keyHash } = await readApiKey(env, header);
-	const scopes = await tenantStub(env, tenantId).authenticate(tenantId, keyHash);
-	if (!scopes) throw unauthorized("The API key is unknown or revoked.");
-	if (!scopes.includes(scope)) throw outOfScope(scope);
-	return { kind: "key", tenantId, scopes };
+	const auth = await tenantStub(env, tenantId).authenticate(tenantId, keyHash);
+	if (auth === "unknown") throw unauthorized("The API key is unknown or revoked.");
+	if (auth === "suspended") throw tenantSuspended();
+	if (!auth.scopes.includes(scope)) throw outOfScope(scope);
+	return { kind: "key", tenantId, scopes: auth.scopes };
 }
 
 /** 403 for a key used outside its scopes (an ingest-only key reading, a read-only key sending). */

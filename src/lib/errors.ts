@@ -108,9 +108,14 @@ export const openApiErrors = {
 
 type ErrorStatus = keyof typeof openApiErrors;
 
-/** The error responses a route can actually give (500 always), spread into its `responses`. */
+/**
+ * The error responses a route can actually give (500 always), spread into its
+ * `responses`. A route that checks a tenant's credential (it lists 401) can
+ * also answer 403: the tenant may be suspended by an operator.
+ */
 export function errorResponses<S extends ErrorStatus>(...statuses: S[]): Pick<typeof openApiErrors, S | 500> {
 	const picked = {} as Record<ErrorStatus, (typeof openApiErrors)[ErrorStatus]>;
-	for (const status of [...statuses, 500 as const]) picked[status] = openApiErrors[status];
+	const all: ErrorStatus[] = [...statuses, ...(statuses.includes(401 as S) ? [403 as const] : []), 500];
+	for (const status of all.sort()) picked[status] = openApiErrors[status];
 	return picked as Pick<typeof openApiErrors, S | 500>;
 }

@@ -8,9 +8,16 @@ import type { KeyRecord, TenantSettings } from "./types";
  */
 export async function loadTenant(db: D1Database, tenantId: string): Promise<{ settings: TenantSettings; keys: KeyRecord[] } | null> {
 	const tenant = await db
-		.prepare("SELECT id, slug, rate_limit_per_minute, retention_days, settings_version FROM tenants WHERE id = ?")
+		.prepare("SELECT id, slug, rate_limit_per_minute, retention_days, settings_version, suspended_at FROM tenants WHERE id = ?")
 		.bind(tenantId)
-		.first<{ id: string; slug: string; rate_limit_per_minute: number; retention_days: number; settings_version: number }>();
+		.first<{
+			id: string;
+			slug: string;
+			rate_limit_per_minute: number;
+			retention_days: number;
+			settings_version: number;
+			suspended_at: number | null;
+		}>();
 	if (!tenant) return null;
 	const { results } = await db
 		.prepare("SELECT id, key_hash, revoked_at, scopes FROM api_keys WHERE tenant_id = ?")
@@ -23,6 +30,7 @@ export async function loadTenant(db: D1Database, tenantId: string): Promise<{ se
 			rateLimitPerMinute: tenant.rate_limit_per_minute,
 			retentionDays: tenant.retention_days,
 			version: tenant.settings_version,
+			suspended: tenant.suspended_at !== null,
 		},
 		keys: results.map((k) => ({ id: k.id, hash: k.key_hash, revokedAt: k.revoked_at, scopes: parseScopes(k.scopes) })),
 	};

@@ -21,6 +21,8 @@ export type JobContext = {
 	evaluated: () => void;
 	/** After alerting recorded something: ask for notify, records and (unless from rules) rules. */
 	afterAlerting: (now: number, evaluate?: boolean) => void;
+	/** The tenant is suspended: its alerting sleeps (no evaluation, nothing sent) until lifted. */
+	suspended: () => boolean;
 };
 
 /**
@@ -32,13 +34,15 @@ export function jobHandlers(c: JobContext): Record<Job, (now: number) => Promise
 	const { alerting, flush, keyUse } = c.modules;
 	return {
 		rules: () => {
+			// Asked for again when the suspension is lifted (the object's resume).
+			if (c.suspended()) return null;
 			c.evaluated();
 			const next = alerting.evaluate(c.now());
 			c.afterAlerting(Date.now(), false);
 			// The decision clock's due time, in real time.
 			return next === null ? null : Date.now() + (next - c.now());
 		},
-		notify: () => sendNotifications(c),
+		notify: () => (c.suspended() ? null : sendNotifications(c)),
 		records: async (now) => {
 			await syncRecords(c.sql, c.env.DB, c.tenantId);
 			alerting.alerts.prune(now);

@@ -19,5 +19,6 @@ export function settingsOf(row: TenantRow): TenantSettings {
 		rateLimitPerMinute: row.rateLimitPerMinute,
 		retentionDays: row.retentionDays,
 		version: row.settingsVersion,
+		suspended: row.suspendedAt !== null,
 	};
 }

@@ -29,8 +29,7 @@ import { type MetricsSeries, seriesView } from "./series";
 import { loadSettings, saveSettings } from "./settings";
 import { PING, PONG } from "./sockets/protocol";
 import { type ConnectionStats, DEFAULT_MAX_SOCKETS, type SocketIdentity, type SocketViews, Sockets } from "./sockets/sockets";
-import type { Scope } from "../lib/scopes";
-import type { IncomingEvent, IngestResult, KeyRecord, TenantSettings } from "./types";
+import type { IncomingEvent, IngestResult, KeyAuth, KeyRecord, TenantSettings } from "./types";
 import { EMPTY_STATS, type TenantStats, type WindowSummary, statsView, summaryView } from "./views";
 
 export type { Actor, AlertActionResult } from "./alerts/alerting";
@@ -114,6 +113,7 @@ export class TenantObject extends DurableObject<Env> {
 
 	private apply(settings: TenantSettings, keys: KeyRecord[]): void {
 		const m = this.open();
+		const wasSuspended = this.settings?.suspended === true;
 		this.ctx.storage.transactionSync(() => {
 			if (!this.settings || settings.version >= (this.settings.version ?? 0)) {
 				saveSettings(this.sql, settings);
@@ -122,6 +122,10 @@ export class TenantObject extends DurableObject<Env> {
 			for (const key of keys) m.keys.put(key);
 		});
 		this.unknownUntil = 0;
+		const suspended = this.settings?.suspended === true;
+		if (suspended && !wasSuspended) this.sockets.closeAll();
+		// Lifted: alerting slept (see jobs.ts), so let it catch up now.
+		if (wasSuspended && !suspended) this.resume(m);
 	}
 
 	/**
@@ -147,11 +151,14 @@ export class TenantObject extends DurableObject<Env> {
 
 	/**
 	 * The scopes of the active key of this tenant whose SHA-256 is `keyHash`,
-	 * or null (unknown or revoked). The edge decides 403 from them, so a key
-	 * used outside its scopes costs no second call.
+	 * "unknown" (unknown or revoked), or "suspended" (a good key of a
+	 * suspended tenant). The edge decides 401/403 from it, so a key used
+	 * outside its scopes costs no second call.
 	 */
-	async authenticate(tenantId: string, keyHash: string): Promise<Scope[] | null> {
-		return (await this.keyFor(tenantId, keyHash))?.key.scopes ?? null;
+	async authenticate(tenantId: string, keyHash: string): Promise<KeyAuth> {
+		const found = await this.keyFor(tenantId, keyHash);
+		if (!found) return "unknown";
+		return found.settings.suspended ? "suspended" : { scopes: found.key.scopes };
 	}
 
 	/**
@@ -171,9 +178,11 @@ export class TenantObject extends DurableObject<Env> {
 	}): Promise<IngestResult> {
 		const found = await this.keyFor(input.tenantId, input.keyHash);
 		if (!found) return { ok: false, reason: "unknown" };
+		const { settings } = found;
+		// Nothing of a suspended tenant's request is counted or kept.
+		if (settings.suspended) return { ok: false, reason: "suspended" };
 		// Refused like a 401: nothing is counted, the request never reached the tenant's data.
 		if (!found.key.scopes.includes("ingest")) return { ok: false, reason: "out_of_scope" };
-		const { settings } = found;
 		const m = this.m!;
 		const now = Date.now();
 		let decided: ReturnType<typeof admit>;
@@ -235,6 +244,8 @@ export class TenantObject extends DurableObject<Env> {
 			return new Response("expected a WebSocket upgrade from the edge", { status: 400 });
 		}
 		if (!this.settings && !(await this.loadSettings(tenantId))) return new Response("unknown tenant", { status: 404 });
+		// The edge refuses a suspended tenant's users first; this covers a suspension that raced it.
+		if (this.settings?.suspended) return new Response("tenant suspended", { status: 403 });
 		return this.sockets.accept(who);
 	}
 
@@ -366,7 +377,8 @@ export class TenantObject extends DurableObject<Env> {
 	 */
 	async tick(tenantId: string, now: number): Promise<number> {
 		const alerting = await this.alertingFor(tenantId);
-		if (!alerting) return 0;
+		// A suspended tenant's alerting sleeps: no escalation, no re-sent notification.
+		if (!alerting || this.settings?.suspended) return 0;
 		const caused = alerting.tick(now);
 		this.afterAlerting(Date.now());
 		return caused;
@@ -404,6 +416,7 @@ export class TenantObject extends DurableObject<Env> {
 					this.evaluatedAt = Date.now();
 				},
 				afterAlerting: (now, evaluate) => this.afterAlerting(now, evaluate),
+				suspended: () => this.settings?.suspended === true,
 			}),
 		);
 	}

@@ -41,8 +41,9 @@ export type RateLimitState = {
 };
 
 export type IngestResult =
-	// unknown: not an active key of this tenant (401); out_of_scope: a key without `ingest` (403).
-	| { ok: false; reason: "unknown" | "out_of_scope" }
+	// unknown: not an active key of this tenant (401); out_of_scope: a key without `ingest` (403);
+	// suspended: a good key of a suspended tenant (403).
+	| { ok: false; reason: "unknown" | "out_of_scope" | "suspended" }
 	| ({ ok: true; statuses: ItemStatus[] } & RateLimitState);
 
 export type TenantSettings = {
@@ -52,7 +53,15 @@ export type TenantSettings = {
 	retentionDays: number;
 	/** tenants.settings_version in D1: a configure() older than what the object holds is ignored. */
 	version: number;
+	/**
+	 * Set by an operator: the object refuses the tenant's keys with a 403 and its
+	 * alerting sleeps, without any D1 query. Absent in copies saved before suspension existed.
+	 */
+	suspended?: boolean;
 };
+
+/** What the object says of a key: one of the tenant's active keys (with its scopes), not one, or good but the tenant is suspended. */
+export type KeyAuth = { scopes: Scope[] } | "unknown" | "suspended";
 
 /** A key as the object holds it; `scopes` never change after creation. */
 export type KeyRecord = { id: string; hash: string; revokedAt: number | null; scopes: Scope[] };

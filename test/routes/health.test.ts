@@ -43,10 +43,10 @@ describe("operations", () => {
 		expect(res.status).toBe(200);
 		const doc = await res.json<{ openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>();
 		expect(doc.openapi).toBe("3.1.0");
-		// Each route lists the errors it can give, in the envelope (403: a key outside its scopes).
+		// Each route lists the errors it can give, in the envelope (403: a key outside its scopes, a suspended tenant).
 		expect(Object.keys(doc.paths["/api/v1/ingestion/events/search"]!.get!.responses).sort()).toEqual(["200", "401", "403", "422", "500"]);
 		expect(Object.keys(doc.paths["/api/v1/ingestion/events"]!.post!.responses)).toEqual(
-			expect.arrayContaining(["202", "200", "400", "401", "413", "415", "422", "429"]),
+			expect.arrayContaining(["202", "200", "400", "401", "403", "413", "415", "422", "429"]),
 		);
 		for (const path of [
 			"/api/v1/auth/register/tenant",

@@ -62,12 +62,13 @@ async function emailResetLink(c: Context<AppEnv>, slug: string, email: string, b
 	const now = Date.now();
 	const d = db(c.env);
 	const found = await d
-		.select({ user: users })
+		.select({ user: users, suspendedAt: tenants.suspendedAt })
 		.from(users)
 		.innerJoin(tenants, eq(tenants.id, users.tenantId))
 		.where(and(eq(tenants.slug, slug), eq(users.email, email)))
 		.get();
-	if (!found?.user.isActive || (await recentlyRequested(c.env, found.user.id, now))) return;
+	// A suspended tenant sends no email (suspension is how an operator stops a tenant used to phish).
+	if (!found?.user.isActive || found.suspendedAt !== null || (await recentlyRequested(c.env, found.user.id, now))) return;
 	const { user } = found;
 	if (!(await mayEmail(c.env, user.email, now))) return;
 	const { token, row } = await newResetToken(user, now);

@@ -8,6 +8,7 @@ import { sessions, tenants, users } from "../../db/schema";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "../../lib/crypto";
 import { unauthorized } from "../../lib/errors";
 import { verifyRefreshToken } from "../../lib/jwt";
+import { tenantSuspended } from "../../lib/auth";
 import type { AppRouteHandler } from "../../lib/types";
 import { presentUser } from "./auth.schemas";
 import type { login, logout, refresh } from "./session.routes";
@@ -34,7 +35,7 @@ export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
 	const [attempt, found] = await Promise.all([
 		countAttempt(c.env, key, now),
 		d
-			.select({ tenantId: tenants.id, user: users })
+			.select({ tenantId: tenants.id, suspendedAt: tenants.suspendedAt, user: users })
 			.from(tenants)
 			.leftJoin(users, and(eq(users.tenantId, tenants.id), eq(users.email, email)))
 			.where(eq(tenants.slug, slug))
@@ -60,6 +61,12 @@ export const loginHandler: AppRouteHandler<typeof login> = async (c) => {
 	if (!user || !user.isActive || !passwordOk) {
 		await failed(!user ? "unknown_email" : !user.isActive ? "deactivated" : "wrong_password");
 		throw unauthorized(WRONG_CREDENTIALS);
+	}
+	// Only after the password checked out: a suspension is news to the account's owner, not to a guesser.
+	// The right password ends the failure run, so sign-ins tried during a suspension never lock the account.
+	if (found?.suspendedAt != null) {
+		await clearAttempts(c.env, key).run();
+		throw tenantSuspended();
 	}
 	const session = newSession(user, now, c.req.header("user-agent"));
 	await d.batch([
@@ -88,7 +95,7 @@ export const refreshHandler: AppRouteHandler<typeof refresh> = async (c) => {
 			target: { type: "user", id: reuse.userId },
 		}),
 	);
-	if (!result.ok) throw unauthorized("The refresh token is invalid, expired or already used.");
+	if (!result.ok) throw result.suspended ? tenantSuspended() : unauthorized("The refresh token is invalid, expired or already used.");
 	return c.json(result.tokens, 200);
 };
 

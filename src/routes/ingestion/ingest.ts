@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { MiB, readJsonBody } from "../../lib/body";
 import { readApiKey } from "../../lib/api-key";
-import { outOfScope, tenantStub } from "../../lib/auth";
+import { outOfScope, tenantStub, tenantSuspended } from "../../lib/auth";
 import { ApiError, type ErrorDetail, unauthorized, validationError, zodDetails } from "../../lib/errors";
 import type { AppEnv } from "../../lib/types";
 import type { IncomingEvent, IngestResult } from "../../tenant/types";
@@ -68,7 +68,13 @@ async function ingest(
 		events: prepared.events,
 		rejected: prepared.rejected,
 	});
-	if (!result.ok) throw result.reason === "out_of_scope" ? outOfScope("ingest") : unauthorized("The API key is unknown or revoked.");
+	if (!result.ok) {
+		throw result.reason === "out_of_scope"
+			? outOfScope("ingest")
+			: result.reason === "suspended"
+				? tenantSuspended()
+				: unauthorized("The API key is unknown or revoked.");
+	}
 	const headers = rateLimitHeaders(result);
 	if (prepared.error) {
 		const e = prepared.error;

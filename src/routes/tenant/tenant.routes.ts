@@ -27,6 +27,6 @@ export const patchTenant = createRoute({
 	request: { body: { required: true, content: jsonContent(TenantPatchSchema) } },
 	responses: {
 		200: { description: "The updated tenant", content: jsonContent(TenantSchema) },
-		...errorResponses(400, 401, 403, 413, 415, 422),
+		...errorResponses(400, 401, 403, 409, 413, 415, 422),
 	},
 });

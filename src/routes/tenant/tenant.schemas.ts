@@ -28,7 +28,8 @@ export function presentTenant(t: TenantRow): z.infer<typeof TenantSchema> {
 export const TenantPatchSchema = z
 	.object({
 		name: z.string().trim().min(1).max(200).optional(),
-		rate_limit_per_minute: z.number().int().min(1).max(10_000_000).optional(),
-		retention_days: z.number().int().min(1).max(3650).optional(),
+		// The upper bound is the tenant's plan ceiling, checked in the handler (its 422 names the ceiling).
+		rate_limit_per_minute: z.number().int().min(1).optional(),
+		retention_days: z.number().int().min(1).optional(),
 	})
 	.openapi("TenantPatch");

@@ -71,6 +71,8 @@ export const errorFrame = (code: SocketErrorCode, message: string, extra: Partia
 export const CLOSE = {
 	/** The user's session ended: logout, password change or reset, deactivation. */
 	SESSION_ENDED: { code: 4001, reason: "session ended: sign in again" },
+	/** An operator suspended the tenant; a new socket is refused (403) until the suspension is lifted. */
+	SUSPENDED: { code: 4003, reason: "tenant suspended" },
 	/** The tenant is gone or the object could not place the socket. */
 	GOING_AWAY: { code: 1001, reason: "going away" },
 } as const;

@@ -204,6 +204,21 @@ export class Sockets {
 		return closed;
 	}
 
+	/** Closes every socket of the tenant (an operator suspended it). Returns how many were closed. */
+	closeAll(): number {
+		let closed = 0;
+		for (const ws of this.ctx.getWebSockets()) {
+			this.forget(ws);
+			try {
+				ws.close(CLOSE.SUSPENDED.code, CLOSE.SUSPENDED.reason);
+			} catch {
+				// Already closing.
+			}
+			closed++;
+		}
+		return closed;
+	}
+
 	stats(): ConnectionStats {
 		return { connections: this.ctx.getWebSockets().length, subscriptions: { ...this.counts() } };
 	}
