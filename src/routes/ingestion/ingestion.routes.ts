@@ -70,6 +70,10 @@ export const ingestBatchRoute = createRoute({
 	},
 });
 
+export const SearchPageSchema = z
+	.object({ events: z.array(StoredEvent), next_cursor: z.string().nullable() })
+	.openapi("EventSearchPage");
+
 export const searchRoute = createRoute({
 	method: "get",
 	path: "/ingestion/events/search",
@@ -79,8 +83,8 @@ export const searchRoute = createRoute({
 	request: { query: SearchQuery },
 	responses: {
 		200: {
-			description: "A page of events",
-			content: jsonContent(z.object({ events: z.array(StoredEvent), next_cursor: z.string().nullable() })),
+			description: "A page of events: at most `limit` events and at most 4 MiB of JSON; `next_cursor` is null on the last page",
+			content: jsonContent(SearchPageSchema),
 		},
 		...errorResponses(401, 422),
 	},
