@@ -54,8 +54,9 @@ export const EventInput = z
 		user_id: optional(z.string().max(128)),
 		session_id: optional(z.string().max(128)),
 		// Validated in place and kept as sent (as-sent.ts): z.record would drop a `__proto__` key.
-		payload: optional(PayloadInput),
-		tags: optional(TagsInput),
+		// (Their documented type is given whole: a custom schema's own type would hide the null.)
+		payload: optional(PayloadInput).openapi({ type: ["object", "null"] }),
+		tags: optional(TagsInput).openapi({ type: ["object", "null"] }),
 	})
 	.superRefine((ev, ctx) => {
 		if (ev.timestamp != null && ev.timestamp > Date.now() + MAX_FUTURE_MS) {
