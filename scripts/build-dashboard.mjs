@@ -8,6 +8,7 @@
 //   public/dashboard/assets/main-<hash>.css
 //   public/dashboard/assets/favicon-<hash>.svg
 //
+// It also copies the API reference's bundle (scripts/copy-docs-bundle.mjs).
 // It runs before `npm run dev` and `npm test` (predev, pretest) and from the
 // vitest configs, so it is quick (esbuild, ~100 ms) and idempotent: files
 // whose bytes did not change are not rewritten, the page is replaced in one
@@ -18,6 +19,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promise
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { copyDocsBundle } from "./copy-docs-bundle.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const source = path.join(root, "dashboard");
@@ -86,9 +88,10 @@ async function emit(result) {
 	return bytes.map((f) => `${path.basename(f.path)} ${(f.contents.length / 1024).toFixed(1)} KiB`).join(", ");
 }
 
-/** One build of the dashboard into public/dashboard/; returns a one-line summary. */
+/** One build of the dashboard into public/dashboard/ (and the API reference's bundle into public/docs/); returns a one-line summary. */
 export async function buildDashboard() {
-	return emit(await esbuild.build(options()));
+	const [dashboard, docs] = await Promise.all([esbuild.build(options()).then(emit), copyDocsBundle()]);
+	return `${dashboard}; ${docs}`;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -109,6 +112,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
 			],
 		});
 		await ctx.watch();
+		console.log(await copyDocsBundle());
 		console.log("watching dashboard/ (wrangler dev picks up public/ changes)");
 	} else {
 		const summary = await buildDashboard();

@@ -2,13 +2,15 @@ import { HTTPException } from "hono/http-exception";
 import { ApiError, type ErrorCode, errorBody } from "./lib/errors";
 import { log } from "./lib/log";
 import { requestContext, requireConfig } from "./lib/middleware";
-import { VERSION, createRouter } from "./lib/router";
+import { createRouter } from "./lib/router";
+import { openApiConfig } from "./openapi";
 import { alertingRoutes } from "./routes/alerting";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditLogRoutes } from "./routes/audit-log";
 import { authRoutes } from "./routes/auth";
 import { dashboardRoutes } from "./routes/dashboard";
 import { dashboardAppRoutes } from "./routes/dashboard-app";
+import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { ingestionRoutes } from "./routes/ingestion";
 import { operatorRoutes } from "./routes/operator";
@@ -33,6 +35,8 @@ export function createApp() {
 	app.route("/api/v1", operatorRoutes);
 	// The web dashboard's page (outside /api/v1, not an API operation).
 	app.route("/", dashboardAppRoutes);
+	// The interactive API reference built from /openapi.json (not an API operation).
+	app.route("/", docsRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
 		type: "apiKey",
@@ -49,10 +53,7 @@ export function createApp() {
 		scheme: "bearer",
 		description: "The deployment's OPERATOR_TOKEN (a Worker secret); accepted on /operator routes only.",
 	});
-	app.doc31("/openapi.json", {
-		openapi: "3.1.0",
-		info: { title: "PulseStream API", version: VERSION },
-	});
+	app.doc31("/openapi.json", (c) => openApiConfig(new URL(c.req.url).origin));
 
 	app.notFound((c) =>
 		c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`, c.get("requestId")), 404),

@@ -1,7 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "./errors";
 
-/** `limit` as a query value: an integer in 1..max (422 beyond, never clamped). */
+/**
+ * `limit` as a query value: an integer in 1..max (422 beyond, never clamped).
+ * Documented as the integer it is: the generated schema (a string with a
+ * pattern and a numeric default) is one whose default fails its own type,
+ * which linters rightly flag.
+ */
 export function LimitQuery(max: number, fallback: number) {
 	return z
 		.string()
@@ -9,7 +14,8 @@ export function LimitQuery(max: number, fallback: number) {
 		.transform(Number)
 		.pipe(z.number().int().min(1).max(max))
 		.optional()
-		.default(fallback);
+		.default(fallback)
+		.openapi({ type: "integer", minimum: 1, maximum: max, default: fallback, description: `How many, from 1 to ${max}` });
 }
 
 /**

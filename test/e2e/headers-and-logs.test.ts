@@ -74,6 +74,8 @@ describe("headers over HTTP", () => {
 			page,
 			await fetch(`${base}${asset}`),
 			await fetch(`${base}/dashboard/assets/no-such-file.js`),
+			await fetch(`${base}/docs`),
+			await fetch(`${base}/docs/assets/api-reference.js`),
 			await fetch(`${base}/api/v1/nothing`),
 			await post("/api/v1/auth/refresh", { refresh_token: t.refresh_token }),
 		];

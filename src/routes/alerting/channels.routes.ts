@@ -20,6 +20,7 @@ export const listChannels = createRoute({
 	operationId: "listAlertChannels",
 	tags,
 	summary: "The tenant's notification channels, oldest first (viewer+; secrets masked)",
+	description: "Webhook secrets, Slack webhook URLs and PagerDuty routing keys are masked in every read.",
 	security,
 	middleware: [requireUser("viewer")] as const,
 	responses: {
@@ -38,6 +39,7 @@ export const testChannel = createRoute({
 	operationId: "testAlertChannel",
 	tags,
 	summary: "Queue a test notification to the channel (admin+; no body needed)",
+	description: "Sends a `test` notification through the same queue as alerts; follow its delivery in /alerting/notifications with the returned id.",
 	security,
 	middleware: [requireUser("admin")] as const,
 	request: { params: IdParam },
@@ -60,11 +62,12 @@ export const { create: createChannel, get: getChannel, update: patchChannel, rem
 		// Nothing it refers to, nothing unique in it.
 		errors: [400, 401, 403, 413, 415, 422],
 	},
-	get: { operationId: "getAlertChannel", summary: "One channel (viewer+; secrets masked)", response: "The channel" },
+	get: { operationId: "getAlertChannel", summary: "One channel (viewer+; secrets masked)", description: "Its type and config, with credentials masked.", response: "The channel" },
 	update: {
 		operationId: "updateAlertChannel",
 		summary: "Rename a channel or replace its config (admin+; the type cannot change)",
+		description: "A new config replaces the old one whole and is validated like a new channel's.",
 		response: "The updated channel (with the webhook secret only when this PATCH set one)",
 	},
-	remove: { operationId: "deleteAlertChannel", summary: "Delete a channel that no rule or escalation policy uses (admin+)", errors: [401, 403, 404, 409] },
+	remove: { operationId: "deleteAlertChannel", summary: "Delete a channel that no rule or escalation policy uses (admin+)", description: "A channel still used by a rule or an escalation policy is 409: remove it there first.", errors: [401, 403, 404, 409] },
 });

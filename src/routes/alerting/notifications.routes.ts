@@ -11,6 +11,7 @@ export const listNotifications = createRoute({
 	operationId: "listNotifications",
 	tags,
 	summary: "Notifications of the tenant's alerts and channel tests, newest first (viewer+)",
+	description: "Filter by `alert_id` and `status`; a notification keeps its id across delivery attempts.",
 	security,
 	middleware: [requireUser("viewer")] as const,
 	request: { query: NotificationQuery },

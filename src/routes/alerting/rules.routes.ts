@@ -14,6 +14,7 @@ export const listRules = createRoute({
 	operationId: "listAlertRules",
 	tags,
 	summary: "The tenant's alert rules, oldest first (viewer+; at most 200, so no paging)",
+	description: "Every rule with its condition, channels and labels.",
 	security,
 	middleware: [requireUser("viewer")] as const,
 	responses: {
@@ -33,11 +34,12 @@ export const { create: createRule, get: getRule, update: patchRule, remove: dele
 			"A rule `event_count lt 1` filtered on a `source` is a heartbeat monitor.",
 		response: "The rule, defaults filled in",
 	},
-	get: { operationId: "getAlertRule", summary: "One alert rule (viewer+)", response: "The rule" },
+	get: { operationId: "getAlertRule", summary: "One alert rule (viewer+)", description: "The rule with its condition and notification settings.", response: "The rule" },
 	update: {
 		operationId: "updateAlertRule",
 		summary: "Change any fields of a rule (admin+); the merged rule is validated whole",
+		description: "Fields not sent keep their values; the tenant's object evaluates the changed rule from its next evaluation on.",
 		response: "The updated rule",
 	},
-	remove: { operationId: "deleteAlertRule", summary: "Delete an alert rule (admin+)" },
+	remove: { operationId: "deleteAlertRule", summary: "Delete an alert rule (admin+)", description: "The rule is no longer evaluated." },
 });

@@ -14,6 +14,7 @@ export const listSilences = createRoute({
 	operationId: "listSilences",
 	tags,
 	summary: "The tenant's silences, newest first (viewer+; `active=true` for those in force now)",
+	description: "Cursor pagination, newest first.",
 	security,
 	middleware: [requireUser("viewer")] as const,
 	request: { query: SilenceQuery },
@@ -34,7 +35,7 @@ export const { create: createSilence, get: getSilence, update: patchSilence, rem
 			"At most 1,000 silences not yet ended per tenant.",
 		response: "The silence",
 	},
-	get: { operationId: "getSilence", summary: "One silence (viewer+)", response: "The silence" },
-	update: { operationId: "updateSilence", summary: "Change a silence (admin+), e.g. extend or shorten it", response: "The updated silence" },
-	remove: { operationId: "deleteSilence", summary: "Delete (lift) a silence (admin+)" },
+	get: { operationId: "getSilence", summary: "One silence (viewer+)", description: "Its matchers (a rule or labels), time range and comment.", response: "The silence" },
+	update: { operationId: "updateSilence", summary: "Change a silence (admin+), e.g. extend or shorten it", description: "Fields not sent keep their values.", response: "The updated silence" },
+	remove: { operationId: "deleteSilence", summary: "Delete (lift) a silence (admin+)", description: "Alerts it matched send notifications again from their next change." },
 });

@@ -8,6 +8,9 @@ export const requestReset = createRoute({
 	method: "post",
 	path: "/auth/password-reset/request",
 	summary: "Email a password reset link (valid one hour, once)",
+	operationId: "requestPasswordReset",
+	tags: ["Auth"],
+	security: [],
 	description:
 		"Always 202, whether or not the account exists, and in the same time: the lookup and the email happen after the answer.",
 	middleware: [jsonBody] as const,
@@ -22,6 +25,9 @@ export const confirmReset = createRoute({
 	method: "post",
 	path: "/auth/password-reset/confirm",
 	summary: "Set a new password with the token from the email",
+	operationId: "confirmPasswordReset",
+	tags: ["Auth"],
+	security: [],
 	description:
 		"An unknown, used or expired token is 401. On success every session of the user ends and the sign-in lockout is lifted.",
 	middleware: [jsonBody] as const,

@@ -30,7 +30,8 @@ const BucketQuery = z
 	)
 	.optional()
 	.default(60)
-	.openapi({ description: "Bucket size in seconds: 60, 300, 900 or 3600, at most the window" });
+	// Documented as the integer it is (a string schema with a numeric default fails its own type).
+	.openapi({ type: "integer", enum: [...BUCKET_SECONDS], default: 60, description: "Bucket size in seconds: 60, 300, 900 or 3600, at most the window" });
 
 export const OverviewQuery = z.object({ window: WindowQuery });
 

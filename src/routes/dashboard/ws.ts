@@ -19,6 +19,7 @@ export const connectionStats = createRoute({
 	operationId: "getDashboardConnectionStats",
 	tags,
 	summary: "Open dashboard WebSockets of the tenant and their subscriptions",
+	description: "Counted by the tenant's object, which holds the sockets.",
 	security: [{ Bearer: [] }, { ApiKey: [] }],
 	middleware: [requireRead] as const,
 	responses: {

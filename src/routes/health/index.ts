@@ -15,6 +15,10 @@ const health = createRoute({
 	method: "get",
 	path: "/health",
 	summary: "Liveness and D1 reachability",
+	operationId: "getHealth",
+	tags: ["Health"],
+	description: "200 `healthy` when D1 answers a trivial query, 503 `unhealthy` when it does not: for load balancers and uptime checks.",
+	security: [],
 	responses: {
 		200: { description: "Healthy", content: { "application/json": { schema: HealthSchema } } },
 		503: { description: "D1 does not answer", content: { "application/json": { schema: HealthSchema } } },
@@ -25,6 +29,10 @@ const root = createRoute({
 	method: "get",
 	path: "/",
 	summary: "Service name, version and links",
+	operationId: "getServiceInfo",
+	tags: ["Health"],
+	description: "The deployment's name and version, and links to the health check, this document, the interactive API reference (/docs) and the web dashboard.",
+	security: [],
 	responses: {
 		200: {
 			description: "About",
@@ -63,6 +71,7 @@ export const healthRoutes = createRouter()
 				links: {
 					health: "/health",
 					openapi: "/openapi.json",
+					docs: "/docs",
 					api: "/api/v1",
 					register: "/api/v1/auth/register/tenant",
 					dashboard: "/dashboard",

@@ -2,14 +2,14 @@ import { z } from "@hono/zod-openapi";
 import { parseISO } from "date-fns";
 import { EVENT_TYPES, type EventRow, SEVERITIES } from "../../db/schema";
 import { toRow } from "../../tenant/event-row";
+import { MAX_PAYLOAD_DEPTH, PayloadInput, TagsInput, mayHoldLoneSurrogate, wellFormed } from "./as-sent";
 import type { IncomingEvent, NormalizedEvent } from "../../tenant/types";
 
 export { EVENT_TYPES, SEVERITIES };
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 export const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
-/** Deeper payloads are refused: they cost stack to serialize and no dashboard can show them. */
-export const MAX_PAYLOAD_DEPTH = 32;
+export { MAX_PAYLOAD_DEPTH };
 
 /**
  * Any ISO-8601 form (extended or basic, calendar, week or ordinal dates,
@@ -32,28 +32,13 @@ export const TimeInput = z.union([z.string().max(64), z.number()]).transform((v,
 	return ms;
 });
 
-function depthOf(root: unknown): number {
-	let max = 0;
-	const stack: [unknown, number][] = [[root, 1]];
-	while (stack.length) {
-		const [value, depth] = stack.pop()!;
-		if (depth > max) max = depth;
-		if (max > MAX_PAYLOAD_DEPTH) return max;
-		if (value && typeof value === "object") {
-			for (const child of Object.values(value)) {
-				if (child && typeof child === "object") stack.push([child, depth + 1]);
-			}
-		}
-	}
-	return max;
-}
-
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish();
 
 /**
  * One event as producers send it. No coercion ("200" is not a status code);
  * unknown top-level fields are dropped (zod strips), so `__proto__` or any
  * other extra key can never change a known one. null counts as absent.
+ * `payload` and `tags` are the objects JSON.parse built, not copies.
  */
 export const EventInput = z
 	.object({
@@ -68,12 +53,10 @@ export const EventInput = z
 		response_time_ms: optional(z.number().min(0)),
 		user_id: optional(z.string().max(128)),
 		session_id: optional(z.string().max(128)),
-		payload: optional(
-			z.record(z.string(), z.unknown()).refine((p) => depthOf(p) <= MAX_PAYLOAD_DEPTH, {
-				message: `payload is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`,
-			}),
-		),
-		tags: optional(z.record(z.string().max(128), z.union([z.string(), z.number(), z.boolean()]))),
+		// Validated in place and kept as sent (as-sent.ts): z.record would drop a `__proto__` key.
+		// (Their documented type is given whole: a custom schema's own type would hide the null.)
+		payload: optional(PayloadInput).openapi({ type: ["object", "null"] }),
+		tags: optional(TagsInput).openapi({ type: ["object", "null"] }),
 	})
 	.superRefine((ev, ctx) => {
 		if (ev.timestamp != null && ev.timestamp > Date.now() + MAX_FUTURE_MS) {
@@ -108,9 +91,20 @@ export function normalizeEvent(ev: EventInputType, now: number): NormalizedEvent
 	};
 }
 
-/** What the tenant object receives for a valid event: its deciding fields and its serialized row. */
+/**
+ * What the tenant object receives for a valid event: its deciding fields and
+ * its serialized row. Every string is made well-formed here, once, before
+ * anything sees it (the object's filters and counters, the live tail, D1):
+ * the row is the JSON the edge builds anyway, and only when it shows an
+ * escaped surrogate is the event copied with U+FFFD in place of each lone one.
+ */
 export function toIncoming(input: EventInputType, now: number): IncomingEvent {
-	const ev = normalizeEvent(input, now);
+	let ev = normalizeEvent(input, now);
+	let row = toRow(ev);
+	if (mayHoldLoneSurrogate(row)) {
+		ev = wellFormed(ev);
+		row = toRow(ev);
+	}
 	return {
 		event_id: ev.event_id,
 		event_type: ev.event_type,
@@ -119,7 +113,7 @@ export function toIncoming(input: EventInputType, now: number): IncomingEvent {
 		source: ev.source,
 		endpoint: ev.endpoint,
 		method: ev.method,
-		row: toRow(ev),
+		row,
 	};
 }
 

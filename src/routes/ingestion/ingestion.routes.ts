@@ -29,6 +29,9 @@ export const ingestSingleRoute = createRoute({
 	method: "post",
 	path: "/ingestion/events",
 	summary: "Ingest one event",
+	operationId: "ingestEvent",
+	tags: ["Ingestion"],
+	description: "202 when accepted, 200 when the same `event_id` was accepted in the last 24 hours. The body is at most 1 MiB; every answer carries the rate-limit headers.",
 	security: [{ ApiKey: [] }],
 	request: { body: { required: true, content: jsonContent(EventInput) } },
 	responses: {
@@ -50,6 +53,9 @@ export const ingestBatchRoute = createRoute({
 	method: "post",
 	path: "/ingestion/events/batch",
 	summary: "Ingest 1 to 1,000 events; each is accepted, duplicate, rejected or rate_limited",
+	operationId: "ingestEventBatch",
+	tags: ["Ingestion"],
+	description: "Each item is decided on its own: valid events are kept even when others are rejected, and retrying the same batch is safe. The body is at most 5 MiB.",
 	security: [{ ApiKey: [] }],
 	request: { body: { required: true, content: jsonContent(z.object({ events: z.array(EventInput).min(1).max(1000) })) } },
 	responses: {
@@ -70,17 +76,24 @@ export const ingestBatchRoute = createRoute({
 	},
 });
 
+export const SearchPageSchema = z
+	.object({ events: z.array(StoredEvent), next_cursor: z.string().nullable() })
+	.openapi("EventSearchPage");
+
 export const searchRoute = createRoute({
 	method: "get",
 	path: "/ingestion/events/search",
 	summary: "Search events, newest first, with cursor pagination",
+	operationId: "searchEvents",
+	tags: ["Ingestion"],
+	description: "Filters combine with AND. A page holds at most `limit` events and at most 4 MiB of JSON; send `next_cursor` back as `cursor` for the next page. Events are searchable once the tenant's object has written them to D1 (about half a second after acceptance).",
 	security: readSecurity,
 	middleware: [requireRead] as const,
 	request: { query: SearchQuery },
 	responses: {
 		200: {
-			description: "A page of events",
-			content: jsonContent(z.object({ events: z.array(StoredEvent), next_cursor: z.string().nullable() })),
+			description: "A page of events: at most `limit` events and at most 4 MiB of JSON; `next_cursor` is null on the last page",
+			content: jsonContent(SearchPageSchema),
 		},
 		...errorResponses(401, 403, 422),
 	},
@@ -90,6 +103,9 @@ export const getEventRoute = createRoute({
 	method: "get",
 	path: "/ingestion/events/{event_id}",
 	summary: "One event with its received_at",
+	operationId: "getEvent",
+	tags: ["Ingestion"],
+	description: "`payload` and `tags` exactly as sent. An event of another tenant is 404, like an unknown one.",
 	security: readSecurity,
 	middleware: [requireRead] as const,
 	request: { params: z.object({ event_id: z.string() }) },
@@ -100,6 +116,9 @@ export const statsRoute = createRoute({
 	method: "get",
 	path: "/ingestion/stats",
 	summary: "Counters from the tenant's object",
+	operationId: "getIngestionStats",
+	tags: ["Ingestion"],
+	description: "Totals and per-type counts, and the events refused as duplicate, rejected or rate limited, read from the tenant's object (no D1 query).",
 	security: readSecurity,
 	middleware: [requireRead] as const,
 	responses: {

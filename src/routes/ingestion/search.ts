@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { and, desc, eq, gte, lt, lte, or, type SQL } from "drizzle-orm";
+import { and, eq, gte, lt, lte, or, type SQL } from "drizzle-orm";
 import { db } from "../../db/client";
 import { events } from "../../db/schema";
 import { STATUS_CLASSES } from "../../tenant/counters";
 import { ApiError } from "../../lib/errors";
-import { LimitQuery, decodeCursor, encodeCursor } from "../../lib/pagination";
+import { LimitQuery, decodeCursor } from "../../lib/pagination";
 import { EVENT_ID, EVENT_TYPES, METHODS, SEVERITIES, parseIsoTime, presentEvent } from "./event-schema";
+import { searchPage } from "./search-page";
 
 /**
  * A query time: epoch milliseconds (digits) or any ISO-8601 form. An offset's
@@ -47,7 +48,8 @@ export const SearchQuery = z
 /**
  * Keyset pagination over (timestamp, event_id) descending: a page boundary is
  * a position, not an offset, so events inserted meanwhile never shift or
- * repeat what a client has already seen.
+ * repeat what a client has already seen. Answers the page's JSON text, at
+ * most `limit` events and PAGE_MAX_BYTES (search-page.ts).
  */
 export async function searchEvents(env: Env, tenantId: string, q: z.output<typeof SearchQuery>) {
 	const where: (SQL | undefined)[] = [eq(events.tenantId, tenantId)];
@@ -69,19 +71,7 @@ export async function searchEvents(env: Env, tenantId: string, q: z.output<typeo
 		const c = decodeCursor(q.cursor, EVENT_ID);
 		where.push(or(lt(events.timestamp, c.t), and(eq(events.timestamp, c.t), lt(events.eventId, c.id))));
 	}
-	const rows = await db(env)
-		.select()
-		.from(events)
-		.where(and(...where))
-		.orderBy(desc(events.timestamp), desc(events.eventId))
-		.limit(q.limit + 1)
-		.all();
-	const page = rows.slice(0, q.limit);
-	const last = page.at(-1);
-	return {
-		events: page.map(presentEvent),
-		next_cursor: rows.length > q.limit && last ? encodeCursor({ t: last.timestamp, id: last.eventId }) : null,
-	};
+	return searchPage(env, and(...where), q.limit);
 }
 
 export async function getEvent(env: Env, tenantId: string, eventId: string) {

@@ -28,6 +28,9 @@ export const listOperatorTenants = createRoute({
 	operationId: "listOperatorTenants",
 	tags,
 	summary: "List the deployment's tenants, oldest first (operator)",
+	description:
+		"Every tenant of this deployment with its limits, plan ceilings and suspension, oldest first and paged by `cursor`; " +
+		"`slug` narrows the list to one tenant. Needs the deployment's OPERATOR_TOKEN; no tenant credential is accepted.",
 	security,
 	middleware: [requireOperator] as const,
 	request: { query: OperatorTenantQuery },
@@ -43,6 +46,7 @@ export const getOperatorTenant = createRoute({
 	operationId: "getOperatorTenant",
 	tags,
 	summary: "A tenant with its limits, ceilings and suspension (operator)",
+	description: "One tenant as operators see it: its chosen limits, its plan ceilings and whether it is suspended. An unknown id is a 404.",
 	security,
 	middleware: [requireOperator] as const,
 	request: { params: IdParam },
