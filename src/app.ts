@@ -48,6 +48,13 @@ export function createApp() {
 		scheme: "bearer",
 		bearerFormat: "JWT",
 	});
+	// Browsers cannot set headers on a WebSocket: the dashboard socket takes the access token in ?token=.
+	app.openAPIRegistry.registerComponent("securitySchemes", "AccessTokenQuery", {
+		type: "apiKey",
+		in: "query",
+		name: "token",
+		description: "A user access token (the JWT of POST /auth/login) in the query; the dashboard WebSocket only.",
+	});
 	app.openAPIRegistry.registerComponent("securitySchemes", "OperatorToken", {
 		type: "http",
 		scheme: "bearer",

@@ -18,6 +18,22 @@ export const API_TAGS = [
 ] as const;
 
 /**
+ * The operations anyone may call, as `<method> <path>`: they declare
+ * `security: []`, and every other operation names its credential. The lint
+ * run (scripts/lint-openapi.mjs) and test/routes/openapi.test.ts both check
+ * the document against this list.
+ */
+export const PUBLIC_OPERATIONS = [
+	"get /",
+	"get /health",
+	"post /api/v1/auth/register/tenant",
+	"post /api/v1/auth/login",
+	"post /api/v1/auth/refresh",
+	"post /api/v1/auth/password-reset/request",
+	"post /api/v1/auth/password-reset/confirm",
+] as const;
+
+/**
  * The document's top level. `servers` is the origin the document was fetched
  * from: every deployment (production, `npm run dev` on any port) describes
  * itself, and "try it" in /docs calls the same origin.

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { db } from "../db/client";
-import { passwordResets } from "../db/schema";
+import { passwordResets, tenants } from "../db/schema";
 import { randomBytes, sha256Hex, toBase64Url } from "../lib/crypto";
 
 /** A reset link works for one hour, once. */
@@ -46,10 +46,23 @@ export async function claimResetToken(env: Env, token: string, now: number) {
 				eq(passwordResets.tokenHash, await sha256Hex(token)),
 				isNull(passwordResets.usedAt),
 				gt(passwordResets.expiresAt, now),
+				// A suspended tenant's link is not used up: it works again once the suspension is lifted (within its hour).
+				sql`NOT EXISTS (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${passwordResets.tenantId} AND ${tenants.suspendedAt} IS NOT NULL)`,
 			),
 		)
 		.returning({ userId: passwordResets.userId, tenantId: passwordResets.tenantId })
 		.get();
+}
+
+/** Whether an unclaimed, unexpired reset token belongs to a suspended tenant (asked only after a claim failed). */
+export async function isSuspendedTenantToken(env: Env, token: string, now: number): Promise<boolean> {
+	const row = await db(env)
+		.select({ suspendedAt: tenants.suspendedAt })
+		.from(passwordResets)
+		.innerJoin(tenants, eq(tenants.id, passwordResets.tenantId))
+		.where(and(eq(passwordResets.tokenHash, await sha256Hex(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, now)))
+		.get();
+	return row?.suspendedAt != null;
 }
 
 /** Voids a user's outstanding reset links (after any password change): a query for a batch. */

@@ -67,25 +67,28 @@ export async function rotateRefreshToken(
 		.where(and(eq(users.id, claims.sub), eq(users.tenantId, claims.tid)))
 		.get();
 	if (!user?.isActive) return { ok: false };
-	// Refused before the swap: the refresh token stays the current one, so the session works again once lifted.
-	if (user.suspendedAt !== null) return { ok: false, suspended: true };
+	const current = and(
+		eq(sessions.id, claims.fam),
+		eq(sessions.tenantId, claims.tid),
+		eq(sessions.userId, claims.sub),
+		eq(sessions.refreshJti, claims.jti),
+		isNull(sessions.revokedAt),
+		sql`${sessions.expiresAt} > ${now}`,
+		sql`${sessions.createdAt} > ${now - SESSION_MAX_MS}`,
+	);
+	const suspended = user.suspendedAt !== null;
 	const nextJti = newId();
-	const swapped = await d
-		.update(sessions)
-		.set({ refreshJti: nextJti, lastUsedAt: now, expiresAt: now + REFRESH_TTL_MS })
-		.where(
-			and(
-				eq(sessions.id, claims.fam),
-				eq(sessions.tenantId, claims.tid),
-				eq(sessions.userId, claims.sub),
-				eq(sessions.refreshJti, claims.jti),
-				isNull(sessions.revokedAt),
-				sql`${sessions.expiresAt} > ${now}`,
-				sql`${sessions.createdAt} > ${now - SESSION_MAX_MS}`,
-			),
-		)
-		.returning({ id: sessions.id })
-		.get();
+	// A suspended tenant's token is never rotated (it stays the current one, so the session works
+	// again once the suspension is lifted), but a reused one still revokes its family below.
+	const swapped = suspended
+		? await d.select({ id: sessions.id }).from(sessions).where(current).get()
+		: await d
+				.update(sessions)
+				.set({ refreshJti: nextJti, lastUsedAt: now, expiresAt: now + REFRESH_TTL_MS })
+				.where(current)
+				.returning({ id: sessions.id })
+				.get();
+	if (swapped && suspended) return { ok: false, suspended: true };
 	if (!swapped) {
 		// Reuse is an older token of a live session; an expired or revoked one is just refused.
 		const reuse = { tenantId: claims.tid, userId: claims.sub, sessionId: claims.fam };

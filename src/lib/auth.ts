@@ -79,7 +79,7 @@ export async function userPrincipal(env: Env, token: string): Promise<UserPrinci
  */
 export async function keyPrincipal(env: Env, header: string | undefined, scope: Scope): Promise<KeyPrincipal> {
 	const { tenantId, keyHash } = await readApiKey(env, header);
-	const auth = await tenantStub(env, tenantId).authenticate(tenantId, keyHash);
+	const auth = await tenantStub(env, tenantId).authenticate(tenantId, keyHash, scope);
 	if (auth === "unknown") throw unauthorized("The API key is unknown or revoked.");
 	if (auth === "suspended") throw tenantSuspended();
 	if (!auth.scopes.includes(scope)) throw outOfScope(scope);

@@ -9,8 +9,13 @@ export function setLogLevel(level: string | undefined): void {
 	threshold = ORDER[(level ?? "info") as Level] ?? ORDER.info;
 }
 
-export function log(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
-	if (ORDER[level] < threshold) return;
+/**
+ * Writes one line when `level` reaches LOG_LEVEL's threshold. `always`
+ * writes it whatever the threshold: the contract wants error answers and
+ * slow requests logged in every configuration.
+ */
+export function log(level: Level, msg: string, fields: Record<string, unknown> = {}, always = false): void {
+	if (!always && ORDER[level] < threshold) return;
 	const line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...fields });
 	if (level === "error") console.error(line);
 	else if (level === "warn") console.warn(line);

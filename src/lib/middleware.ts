@@ -17,8 +17,8 @@ const DEFAULT_SLOW_REQUEST_MS = 1000;
  * A successful request writes no log line (at debug level only): at
  * production volume one line per ingestion request costs more than the
  * request, and Workers Logs bills per line. Error answers (4xx at info, 5xx
- * at error) and slow requests (warn) are always logged, with the request id
- * a client can quote.
+ * at error) and slow requests (warn) are always logged, whatever LOG_LEVEL
+ * says, with the request id a client can quote.
  */
 export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
 	setLogLevel(c.env.LOG_LEVEL);
@@ -37,13 +37,12 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const status = c.res.status;
 	const durationMs = Date.now() - started;
 	const { level, slow } = requestLogLevel(status, durationMs, slowRequestMs(c.env));
-	log(level, slow ? "slow request" : "request", {
-		request_id: requestId,
-		method: c.req.method,
-		path: c.req.path,
-		status,
-		duration_ms: durationMs,
-	});
+	log(
+		level,
+		slow ? "slow request" : "request",
+		{ request_id: requestId, method: c.req.method, path: c.req.path, status, duration_ms: durationMs },
+		level !== "debug",
+	);
 };
 
 /** How a finished request is logged: 5xx error, slow warn, other errors info, successes debug. */

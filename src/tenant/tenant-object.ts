@@ -29,6 +29,7 @@ import { type MetricsSeries, seriesView } from "./series";
 import { loadSettings, saveSettings } from "./settings";
 import { PING, PONG } from "./sockets/protocol";
 import { type ConnectionStats, DEFAULT_MAX_SOCKETS, type SocketIdentity, type SocketViews, Sockets } from "./sockets/sockets";
+import type { Scope } from "../lib/scopes";
 import type { IncomingEvent, IngestResult, KeyAuth, KeyRecord, TenantSettings } from "./types";
 import { EMPTY_STATS, type TenantStats, type WindowSummary, statsView, summaryView } from "./views";
 
@@ -155,10 +156,13 @@ export class TenantObject extends DurableObject<Env> {
 	 * suspended tenant). The edge decides 401/403 from it, so a key used
 	 * outside its scopes costs no second call.
 	 */
-	async authenticate(tenantId: string, keyHash: string): Promise<KeyAuth> {
+	async authenticate(tenantId: string, keyHash: string, scope: Scope): Promise<KeyAuth> {
 		const found = await this.keyFor(tenantId, keyHash);
 		if (!found) return "unknown";
-		return found.settings.suspended ? "suspended" : { scopes: found.key.scopes };
+		if (found.settings.suspended) return "suspended";
+		// Only a use the key may make counts as its use (last_used_at guides rotation).
+		if (found.key.scopes.includes(scope)) this.touchKey(found.key.id, Date.now());
+		return { scopes: found.key.scopes };
 	}
 
 	/**
@@ -183,6 +187,7 @@ export class TenantObject extends DurableObject<Env> {
 		if (settings.suspended) return { ok: false, reason: "suspended" };
 		// Refused like a 401: nothing is counted, the request never reached the tenant's data.
 		if (!found.key.scopes.includes("ingest")) return { ok: false, reason: "out_of_scope" };
+		this.touchKey(found.key.id, Date.now());
 		const m = this.m!;
 		const now = Date.now();
 		let decided: ReturnType<typeof admit>;
@@ -469,9 +474,7 @@ export class TenantObject extends DurableObject<Env> {
 	private async keyFor(tenantId: string, keyHash: string): Promise<{ settings: TenantSettings; key: KeyRecord } | null> {
 		const settings = this.settings ?? (await this.loadSettings(tenantId));
 		const key = settings && this.m!.keys.verify(keyHash);
-		if (!key) return null;
-		this.touchKey(key.id, Date.now());
-		return { settings, key };
+		return key ? { settings, key } : null;
 	}
 
 	/** How long accepted events wait in the outbox so that one D1 write carries many. */

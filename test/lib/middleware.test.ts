@@ -158,6 +158,18 @@ describe("logs", () => {
 		}
 	});
 
+	it("error answers and slow requests are logged whatever LOG_LEVEL says", async () => {
+		const lines = await logLines(async () => {
+			await callWith({ LOG_LEVEL: "error" }, "/api/v1/nothing-here", { headers: { "X-Request-Id": "log-test-404-error" } });
+			await callWith({ LOG_LEVEL: "error", SLOW_REQUEST_MS: "0" }, "/health", { headers: { "X-Request-Id": "log-test-slow-error" } });
+			await callWith({ LOG_LEVEL: "error" }, "/health", { headers: { "X-Request-Id": "log-test-quick-error" } });
+		});
+		expect(requestLines(lines).map((l) => [l.request_id, l.level])).toEqual([
+			["log-test-404-error", "info"],
+			["log-test-slow-error", "warn"],
+		]);
+	});
+
 	it("successful requests are logged at debug level", async () => {
 		const lines = await logLines(async () => {
 			await callWith({ LOG_LEVEL: "debug" }, "/health", { headers: { "X-Request-Id": "log-test-debug-01" } });

@@ -44,7 +44,7 @@ describe("keys this deployment never issued", () => {
 			real.replace(t.tenant.id, crypto.randomUUID().replaceAll("-", "")),
 			real.replace(t.tenant.id, "0".repeat(32)),
 			// A real tenant with a wrong secret, garbled, truncated, extended.
-			real.slice(0, 40) + (real[40] === "A" ? "B" : "A") + real.slice(41),
+			real.slice(0, 50) + (real[50] === "A" ? "B" : "A") + real.slice(51),
 			real.slice(0, -1) + (real.endsWith("A") ? "B" : "A"),
 			real.slice(0, -5),
 			real.slice(0, 60),

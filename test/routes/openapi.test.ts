@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { PUBLIC_OPERATIONS } from "../../src/openapi";
 import { BASE, call } from "../helpers";
 
 type Op = { operationId?: string; summary?: string; description?: string; tags?: string[]; security?: Record<string, string[]>[] };
@@ -12,23 +13,14 @@ type Doc = {
 };
 
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];
-/** Anyone may call these (the WebSocket authenticates by ?token=, which no security scheme describes). */
-const PUBLIC = [
-	"get /",
-	"get /health",
-	"post /api/v1/auth/register/tenant",
-	"post /api/v1/auth/login",
-	"post /api/v1/auth/refresh",
-	"post /api/v1/auth/password-reset/request",
-	"post /api/v1/auth/password-reset/confirm",
-	"get /api/v1/dashboard/ws/{tenant_id}",
-];
 
 async function document(): Promise<Doc> {
 	const res = await call("/openapi.json");
 	expect(res.status).toBe(200);
 	return res.json<Doc>();
 }
+
+const byWhere = (ops: [string, Op][]) => Object.fromEntries(ops);
 
 function operations(doc: Doc): [string, Op][] {
 	return Object.entries(doc.paths).flatMap(([path, item]) =>
@@ -65,10 +57,12 @@ describe("GET /openapi.json", () => {
 	it("declares security [] on public routes and a credential on every other one", async () => {
 		const doc = await document();
 		const schemes = Object.keys((doc as unknown as { components: { securitySchemes: Record<string, unknown> } }).components.securitySchemes);
-		expect(schemes).toEqual(expect.arrayContaining(["ApiKey", "Bearer"]));
+		expect(schemes).toEqual(expect.arrayContaining(["ApiKey", "Bearer", "AccessTokenQuery", "OperatorToken"]));
 		const ops = operations(doc);
+		// The dashboard socket takes its access token in the query, and says so.
+		expect(byWhere(ops)["get /api/v1/dashboard/ws/{tenant_id}"]!.security).toEqual([{ AccessTokenQuery: [] }]);
 		const open = ops.filter(([, op]) => Array.isArray(op.security) && op.security.length === 0).map(([where]) => where);
-		expect(open.sort()).toEqual([...PUBLIC].sort());
+		expect(open.sort()).toEqual([...PUBLIC_OPERATIONS].sort());
 		for (const [where, op] of ops) {
 			expect(Array.isArray(op.security), `${where} declares no security`).toBe(true);
 			for (const requirement of op.security!) for (const scheme of Object.keys(requirement)) expect(schemes, where).toContain(scheme);

@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { auditEntry } from "../../audit/audit";
 import { limitClient, mayEmail } from "../../auth/anonymous-limits";
 import { attemptKey, clearAttempts } from "../../auth/lockout";
-import { RESET_TTL_MS, claimResetToken, invalidateResetTokens, newResetToken, recentlyRequested } from "../../auth/password-reset";
+import { RESET_TTL_MS, claimResetToken, invalidateResetTokens, isSuspendedTenantToken, newResetToken, recentlyRequested } from "../../auth/password-reset";
 import { revokeSessions } from "../../auth/sessions";
 import { db } from "../../db/client";
 import { passwordResets, tenants, users } from "../../db/schema";
@@ -11,6 +11,7 @@ import { resetEmail } from "../../email/reset-email";
 import { sendEmail } from "../../email/send";
 import { hashPassword } from "../../lib/crypto";
 import { unauthorized } from "../../lib/errors";
+import { tenantSuspended } from "../../lib/auth";
 import { log } from "../../lib/log";
 import type { AppEnv, AppRouteHandler } from "../../lib/types";
 import type { confirmReset, requestReset } from "./password.routes";
@@ -94,7 +95,7 @@ export const confirmResetHandler: AppRouteHandler<typeof confirmReset> = async (
 	const now = Date.now();
 	const invalid = () => unauthorized("The reset token is invalid, expired or already used.");
 	const claimed = await claimResetToken(c.env, token, now);
-	if (!claimed) throw invalid();
+	if (!claimed) throw (await isSuspendedTenantToken(c.env, token, now)) ? tenantSuspended() : invalid();
 	const d = db(c.env);
 	const user = await d
 		.select({ email: users.email, isActive: users.isActive, slug: tenants.slug })

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireRead, tenantStub, userPrincipal } from "../../lib/auth";
+import { requireRead, tenantStub, tenantSuspended, userPrincipal } from "../../lib/auth";
 import { ApiError, errorResponses, unauthorized } from "../../lib/errors";
 import { jsonContent } from "../../lib/router";
 import type { AppRouteHandler } from "../../lib/types";
@@ -42,7 +42,7 @@ export const dashboardSocket = createRoute({
 	description:
 		"Frames are JSON text. The access token goes in the query because browsers cannot set headers on a WebSocket. " +
 		"Past the tenant's socket limit (1,000 by default) the upgrade is refused with 429 CONNECTION_LIMIT.",
-	security: [],
+	security: [{ AccessTokenQuery: [] }],
 	request: {
 		params: z.object({ tenant_id: z.string().min(1).max(64).openapi({ param: { name: "tenant_id", in: "path" } }) }),
 		query: z.object({ token: z.string().max(4096).optional() }),
@@ -91,6 +91,10 @@ export const dashboardSocketHandler: AppRouteHandler<typeof dashboardSocket> = a
 			headers: { "Retry-After": "30" },
 		});
 	}
+	// A suspension that landed between the edge's check and the upgrade.
+	if (res.status === 403) throw tenantSuspended();
+	// The object knows no such tenant (it was never configured): the token names nothing we hold.
+	if (res.status === 404) throw unauthorized("The access token's tenant is unknown.");
 	if (res.status !== 101 || !res.webSocket) throw new Error(`tenant object refused the socket: ${res.status}`);
 	// A fresh response: the object's has immutable headers, and the request middleware adds X-Request-Id.
 	return new Response(null, { status: 101, webSocket: res.webSocket }) as never;

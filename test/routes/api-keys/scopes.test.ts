@@ -188,7 +188,7 @@ describe("scopes in the tenant object", () => {
 
 		// The object answers the key's scopes itself, read back from D1.
 		const row = await env.DB.prepare("SELECT key_hash FROM api_keys WHERE id = ?").bind(web.id).first<{ key_hash: string }>();
-		expect(await stub.authenticate(t.tenant.id, row!.key_hash)).toEqual({ scopes: ["ingest"] });
+		expect(await stub.authenticate(t.tenant.id, row!.key_hash, "ingest")).toEqual({ scopes: ["ingest"] });
 		expect((await postJson("/api/v1/ingestion/events", { event_type: "user_action" }, { "X-API-Key": web.key })).status).toBe(202);
 		expect((await call("/api/v1/ingestion/stats", { headers: { "X-API-Key": web.key } })).status).toBe(403);
 		expect((await call("/api/v1/ingestion/stats", { headers: { "X-API-Key": reader.key } })).status).toBe(200);

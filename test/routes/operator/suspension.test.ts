@@ -1,7 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { newResetToken } from "../../../src/auth/password-reset";
 import { enforceRetention } from "../../../src/cron/retention";
+import { generateApiKey } from "../../../src/lib/api-key";
 import {
 	addUser,
 	bearer,
@@ -59,7 +61,8 @@ describe("suspension", () => {
 			await expectForbidden(await call(`/api/v1${path}`, { headers: keyHeader(t) }), `key ${path}`);
 		}
 		// A key that is not the tenant's is still a 401, suspended or not.
-		const forged = { "X-API-Key": `ps_${t.tenant.id}_${"A".repeat(43)}` };
+		// (Tagged by this deployment, so it passes the edge and the object itself says it is not the tenant's.)
+		const forged = { "X-API-Key": (await generateApiKey(env, t.tenant.id)).key };
 		expect((await call("/api/v1/ingestion/stats", { headers: forged })).status).toBe(401);
 
 		// Users: existing tokens on every kind of route, sign-in, refresh.
@@ -110,6 +113,36 @@ describe("suspension", () => {
 			["tenant.unsuspended", "operator"],
 			["tenant.suspended", "operator"],
 		]);
+	});
+
+	it("a reset link issued before the suspension is refused (and kept) during it; a reused refresh token still ends its family", async () => {
+		const t = await registerTenant();
+		const admin = await addUser(t, "admin");
+		// An older refresh token of the admin's session: presenting it again is reuse.
+		const rotated = await postJson("/api/v1/auth/refresh", { refresh_token: admin.refresh_token });
+		expect(rotated.status).toBe(200);
+		const { token, row } = await newResetToken({ id: t.user.id, tenantId: t.tenant.id }, Date.now());
+		await env.DB.prepare("INSERT INTO password_resets (token_hash, tenant_id, user_id, expires_at) VALUES (?, ?, ?, ?)")
+			.bind(row.tokenHash, row.tenantId, row.userId, row.expiresAt)
+			.run();
+		expect((await patchAsOperator(t.tenant.id, { suspended: true })).status).toBe(200);
+
+		const confirm = () => postJson("/api/v1/auth/password-reset/confirm", { token, new_password: "a brand new password" });
+		await expectForbidden(await confirm(), "reset confirm");
+		const used = await env.DB.prepare("SELECT used_at FROM password_resets WHERE token_hash = ?").bind(row.tokenHash).first<{ used_at: number | null }>();
+		expect(used!.used_at).toBeNull();
+		// A made-up token is still a 401, suspended or not.
+		expect((await postJson("/api/v1/auth/password-reset/confirm", { token: "x".repeat(43), new_password: "a brand new password" })).status).toBe(401);
+
+		// Reuse is reuse, suspended or not: 401, and the family (the current token too) is revoked.
+		expect((await postJson("/api/v1/auth/refresh", { refresh_token: admin.refresh_token })).status).toBe(401);
+		const current = (await rotated.json<{ refresh_token: string }>()).refresh_token;
+		expect((await postJson("/api/v1/auth/refresh", { refresh_token: current })).status).toBe(401);
+
+		expect((await patchAsOperator(t.tenant.id, { suspended: false })).status).toBe(200);
+		expect((await confirm()).status).toBe(204);
+		expect((await login(t, t.user.email, "a brand new password")).status).toBe(200);
+		expect((await postJson("/api/v1/auth/refresh", { refresh_token: current })).status).toBe(401);
 	});
 
 	it("the tenant object answers a suspended tenant's key without asking D1", async () => {
