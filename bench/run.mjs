@@ -109,14 +109,16 @@ function wrkFigures(text) {
 
 async function json(url, init, attempt = 0) {
 	let res;
+	let body;
 	try {
-		res = await fetch(url, init);
+		// A pooled keep-alive connection may be closed under us after heavy load, or left half-open
+		// (seen: a stats request that never answered after a batch run): time out and retry on a new one.
+		res = await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
+		body = await res.json();
 	} catch (err) {
-		// A pooled keep-alive connection may be closed under us after heavy load; retry once on a new one.
 		if (attempt < 3) return json(url, init, attempt + 1);
 		throw err;
 	}
-	const body = await res.json();
 	if (!res.ok) fail(`${init?.method ?? "GET"} ${url}: ${res.status} ${JSON.stringify(body)}`);
 	return body;
 }
