@@ -13,6 +13,7 @@ import { dashboardAppRoutes } from "./routes/dashboard-app";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { ingestionRoutes } from "./routes/ingestion";
+import { metricsRoutes } from "./routes/metrics";
 import { operatorRoutes } from "./routes/operator";
 import { tenantRoutes } from "./routes/tenant";
 import { userRoutes } from "./routes/users";
@@ -32,6 +33,7 @@ export function createApp() {
 	app.route("/api/v1", ingestionRoutes);
 	app.route("/api/v1", alertingRoutes);
 	app.route("/api/v1", dashboardRoutes);
+	app.route("/api/v1", metricsRoutes);
 	app.route("/api/v1", operatorRoutes);
 	// The web dashboard's page (outside /api/v1, not an API operation).
 	app.route("/", dashboardAppRoutes);

@@ -62,6 +62,9 @@ export async function readApiKey(env: Env, header: string | null | undefined): P
 	throw unauthorized("The API key is unknown or revoked.");
 }
 
+/** True for a credential that is meant as an API key (every key starts so; no JWT does), well-formed or not. */
+export const isApiKeyShaped = (credential: string) => credential.startsWith("ps_");
+
 export type NewApiKey = { id: string; key: string; prefix: string; hash: string };
 
 /** A new key of `tenantId`, tagged with the current API_KEY_SECRET. The only place keys are made. */

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
 import { db } from "../db/client";
 import { sessions, tenants, users } from "../db/schema";
-import { readApiKey } from "./api-key";
+import { isApiKeyShaped, readApiKey } from "./api-key";
 import { ApiError, unauthorized } from "./errors";
 import { type Role, verifyAccessToken } from "./jwt";
 import type { Scope } from "./scopes";
@@ -97,6 +97,21 @@ export const requireRead: MiddlewareHandler<AppEnv> = async (c, next) => {
 	if (token) c.set("principal", await userPrincipal(c.env, token));
 	else if (key !== undefined) c.set("principal", await keyPrincipal(c.env, key, "read"));
 	else throw unauthorized();
+	await next();
+};
+
+/**
+ * GET /api/v1/metrics: what requireRead takes, and also a read key as
+ * `Authorization: Bearer <key>`, the one header a Prometheus scrape
+ * config's `authorization` block sends. Told apart by format: a key starts
+ * with `ps_` (api-key.ts), an access token is a JWT, whose encoded header
+ * always starts with `eyJ`. A bearer key is checked exactly as an
+ * `X-API-Key` is (forged: 401 at the edge; ingest-only: 403).
+ */
+export const requireScrape: MiddlewareHandler<AppEnv> = async (c, next) => {
+	const token = bearerToken(c);
+	if (token === null || !isApiKeyShaped(token)) return requireRead(c, next);
+	c.set("principal", await keyPrincipal(c.env, token, "read"));
 	await next();
 };
 

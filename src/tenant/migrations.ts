@@ -48,6 +48,19 @@ const MIGRATIONS: string[] = [
 	   sketch TEXT, PRIMARY KEY (hour, endpoint));`,
 	// Key scopes (JSON array, as in D1's api_keys.scopes); keys made before scopes could do everything.
 	`ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT '["ingest","read"]';`,
+	// Prometheus (prom-totals.ts): lifetime api_call totals, counted when events leave the outbox (flushed or parked),
+	// so `counted` marks rows already counted (a parked row given back); rows buffered before this count when flushed.
+	// Latency buckets are per bound, not cumulative (b0 <= 5 ms ... b13 <= 10 s; above 10 s only in count).
+	`ALTER TABLE outbox ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;
+	 ALTER TABLE outbox_parked ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;
+	 CREATE TABLE prom_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+	 CREATE TABLE prom_calls (endpoint TEXT NOT NULL, method TEXT NOT NULL, status_class TEXT NOT NULL, n INTEGER NOT NULL,
+	   PRIMARY KEY (endpoint, method, status_class)) WITHOUT ROWID;
+	 CREATE TABLE prom_latency (endpoint TEXT PRIMARY KEY, count INTEGER NOT NULL, sum_ms REAL NOT NULL,
+	   b0 INTEGER NOT NULL DEFAULT 0, b1 INTEGER NOT NULL DEFAULT 0, b2 INTEGER NOT NULL DEFAULT 0, b3 INTEGER NOT NULL DEFAULT 0,
+	   b4 INTEGER NOT NULL DEFAULT 0, b5 INTEGER NOT NULL DEFAULT 0, b6 INTEGER NOT NULL DEFAULT 0, b7 INTEGER NOT NULL DEFAULT 0,
+	   b8 INTEGER NOT NULL DEFAULT 0, b9 INTEGER NOT NULL DEFAULT 0, b10 INTEGER NOT NULL DEFAULT 0, b11 INTEGER NOT NULL DEFAULT 0,
+	   b12 INTEGER NOT NULL DEFAULT 0, b13 INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;`,
 ];
 
 /** True once this object has storage of its own (it was configured for a tenant). */

@@ -30,7 +30,19 @@ const FLUSH_EVENTS = 10_000;
  * event rows), so buffering costs one insert per request, not one per event.
  */
 export class Outbox {
-	constructor(private readonly sql: SqlStorage) {}
+	/**
+	 * `leaving` is told of the bodies of rows that leave the buffer (flushed to
+	 * D1 or parked) and were not told before, inside the storage transaction
+	 * (`transact`) that removes them: what it counts there is counted exactly
+	 * once (prom-totals.ts). The defaults count nothing (tests of the buffer alone).
+	 */
+	constructor(
+		private readonly sql: SqlStorage,
+		private readonly hooks: { leaving: (bodies: string[]) => void; transact: <T>(fn: () => T) => T } = {
+			leaving: () => {},
+			transact: (fn) => fn(),
+		},
+	) {}
 
 	/** Buffers serialized event rows (event-row.ts), split so no outbox row outgrows one D1 parameter. */
 	append(rows: string[]): void {
@@ -72,10 +84,10 @@ export class Outbox {
 	 * seq numbers and stay.
 	 */
 	async flush(db: D1Database, tenantId: string, maxEvents = FLUSH_EVENTS): Promise<number> {
-		const rows: { seq: number; n: number; body: string }[] = [];
+		const rows: { seq: number; n: number; body: string; counted: number }[] = [];
 		let events = 0;
-		for (const row of this.sql.exec<{ seq: number; n: number; body: string }>(
-			"SELECT seq, n, body FROM outbox ORDER BY seq",
+		for (const row of this.sql.exec<{ seq: number; n: number; body: string; counted: number }>(
+			"SELECT seq, n, body, counted FROM outbox ORDER BY seq",
 		)) {
 			rows.push(row);
 			events += row.n;
@@ -95,28 +107,38 @@ export class Outbox {
 		}
 		const insert = db.prepare(INSERT_EVENTS);
 		await db.batch(chunks.map((c) => insert.bind(tenantId, `[${c.join(",")}]`)));
-		this.sql.exec("DELETE FROM outbox WHERE seq <= ?", rows.at(-1)!.seq);
+		// If the object dies before this commits, the rows are replayed (INSERT OR IGNORE) and counted then.
+		this.hooks.transact(() => {
+			this.hooks.leaving(rows.filter((r) => !r.counted).map((r) => r.body));
+			this.sql.exec("DELETE FROM outbox WHERE seq <= ?", rows.at(-1)!.seq);
+		});
 		return events;
 	}
 
 	/** Moves the oldest outbox row aside (D1 refuses it on its own); returns its event count. */
 	parkOldest(error: string, now: number): number {
-		const row = this.sql.exec<{ seq: number; n: number }>("SELECT seq, n FROM outbox ORDER BY seq LIMIT 1").toArray()[0];
+		const row = this.sql
+			.exec<{ seq: number; n: number; body: string; counted: number }>("SELECT seq, n, body, counted FROM outbox ORDER BY seq LIMIT 1")
+			.toArray()[0];
 		if (!row) return 0;
-		this.sql.exec(
-			"INSERT INTO outbox_parked (seq, n, body, error, parked_at) SELECT seq, n, body, ?, ? FROM outbox WHERE seq = ?",
-			error.slice(0, 1000),
-			now,
-			row.seq,
-		);
-		this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+		// Parked events were accepted: they are counted now, and marked so that their return is not counted again.
+		this.hooks.transact(() => {
+			if (!row.counted) this.hooks.leaving([row.body]);
+			this.sql.exec(
+				"INSERT INTO outbox_parked (seq, n, body, error, parked_at, counted) SELECT seq, n, body, ?, ?, 1 FROM outbox WHERE seq = ?",
+				error.slice(0, 1000),
+				now,
+				row.seq,
+			);
+			this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+		});
 		return row.n;
 	}
 
 	/** Gives rows parked before `before` back to the outbox (at its end) for another try. */
 	unpark(before: number): void {
 		this.sql.exec(
-			"INSERT INTO outbox (n, body) SELECT n, body FROM outbox_parked WHERE parked_at < ? ORDER BY seq",
+			"INSERT INTO outbox (n, body, counted) SELECT n, body, counted FROM outbox_parked WHERE parked_at < ? ORDER BY seq",
 			before,
 		);
 		this.sql.exec("DELETE FROM outbox_parked WHERE parked_at < ?", before);

@@ -23,6 +23,8 @@ import { KeyUse } from "./key-use";
 import { Keys } from "./keys";
 import { isMigrated, migrate } from "./migrations";
 import { Outbox } from "./outbox";
+import { PromTotals } from "./prom-totals";
+import { EMPTY_PROM, type PromSnapshot, promView } from "./prom-view";
 import { Recent } from "./recent";
 import { type Job, Scheduler } from "./scheduler";
 import { type MetricsSeries, seriesView } from "./series";
@@ -37,6 +39,7 @@ export type { Actor, AlertActionResult } from "./alerts/alerting";
 export type { TenantStats, WindowSummary } from "./views";
 export type { AlertsSummary, DashboardOverview, RecentEvents } from "./dashboard";
 export type { MetricsSeries } from "./series";
+export type { PromSnapshot } from "./prom-view";
 
 /** How long an unknown tenant id is remembered as unknown before D1 is asked again. */
 const UNKNOWN_TENANT_TTL_MS = 60_000;
@@ -50,6 +53,7 @@ type Modules = {
 	recent: Recent;
 	dedupe: Dedupe;
 	outbox: Outbox;
+	prom: PromTotals;
 	flush: Flush;
 	alerting: Alerting;
 };
@@ -224,6 +228,15 @@ export class TenantObject extends DurableObject<Env> {
 	async summary(tenantId: string, minutes: number): Promise<WindowSummary | null> {
 		if (!this.settings && !(await this.loadSettings(tenantId))) return null;
 		return summaryView(this.open().counters, minutes, Date.now());
+	}
+
+	/**
+	 * The tenant's lifetime totals for GET /api/v1/metrics (Prometheus):
+	 * durable in this object's storage, so they only grow across restarts.
+	 */
+	async prometheus(tenantId: string): Promise<PromSnapshot> {
+		if (!this.settings && !(await this.loadSettings(tenantId))) return EMPTY_PROM;
+		return promView(this.open());
 	}
 
 	/** Number of acknowledged events not yet in D1. */
@@ -493,6 +506,7 @@ export class TenantObject extends DurableObject<Env> {
 		if (this.m) return this.m;
 		migrate(this.sql);
 		this.settings = loadSettings(this.sql);
+		const prom = new PromTotals(this.sql);
 		const m: Omit<Modules, "flush"> = {
 			keys: new Keys(this.sql),
 			keyUse: new KeyUse(this.sql),
@@ -501,7 +515,9 @@ export class TenantObject extends DurableObject<Env> {
 			endpointWindow: new EndpointWindow(this.sql, () => this.m!.endpoints),
 			recent: new Recent(),
 			dedupe: new Dedupe(this.sql),
-			outbox: new Outbox(this.sql),
+			// Events are counted for Prometheus as they leave the buffer, in the transaction that removes them.
+			outbox: new Outbox(this.sql, { leaving: (bodies) => prom.count(bodies), transact: (fn) => this.ctx.storage.transactionSync(fn) }),
+			prom,
 			alerting: new Alerting(
 				this.sql,
 				(fn) => this.ctx.storage.transactionSync(fn),
