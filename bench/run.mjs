@@ -10,7 +10,7 @@
 // measure wrangler's and Miniflare's local proxies compressing every frame for every socket),
 // BENCH_PACED_RATE (100: events/s of the socket section's paced latency phase),
 // BENCH_PACED_SECONDS (15: its length),
-// BENCH_ONLY=ingestion|sockets (one section only, for quick iterations).
+// BENCH_ONLY=ingestion|sockets|metrics (one section only, for quick iterations).
 import { spawn, spawnSync } from "node:child_process";
 import { Agent, createServer, request as httpRequest } from "node:http";
 import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
@@ -28,8 +28,8 @@ const sockets = Number(process.env.BENCH_SOCKETS ?? 1000);
 const pacedRate = Number(process.env.BENCH_PACED_RATE ?? 100);
 const pacedSeconds = Number(process.env.BENCH_PACED_SECONDS ?? 15);
 const only = process.env.BENCH_ONLY;
-if (only && only !== "ingestion" && only !== "sockets") {
-	console.error(`bench: BENCH_ONLY is ingestion or sockets, not ${only}`);
+if (only && only !== "ingestion" && only !== "sockets" && only !== "metrics") {
+	console.error(`bench: BENCH_ONLY is ingestion, sockets or metrics, not ${only}`);
 	process.exit(1);
 }
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
@@ -136,10 +136,10 @@ if (migrate.status !== 0) fail(`migrations failed: ${migrate.stderr}`);
 
 // The shipped defaults (wrangler.toml: LOG_LEVEL, FLUSH_DELAY_MS), as npm run dev runs it.
 const appChild = startWorker("pulsestream", ["--persist-to", state, "--var", "ENVIRONMENT:development"], appPort);
-if (only !== "sockets") startWorker("empty worker", ["--config", "bench/empty-worker/wrangler.toml"], emptyPort);
+if (!only || only === "ingestion") startWorker("empty worker", ["--config", "bench/empty-worker/wrangler.toml"], emptyPort);
 const app = `http://127.0.0.1:${appPort}`;
 const empty = `http://127.0.0.1:${emptyPort}`;
-await Promise.all([waitReady(`${app}/health`), ...(only !== "sockets" ? [waitReady(`${empty}/`)] : [])]);
+await Promise.all([waitReady(`${app}/health`), ...(!only || only === "ingestion" ? [waitReady(`${empty}/`)] : [])]);
 
 // A webhook receiver on loopback: alert deliveries are timed from here.
 const received = new Map();
@@ -912,8 +912,53 @@ async function socketsSection() {
 	for (const ws of open) ws.terminate();
 }
 
-if (only !== "sockets") await ingestionSection();
-if (only !== "ingestion") await socketsSection();
+/**
+ * A Prometheus scrape of a tenant that has sent 1,000 distinct endpoints (api_call events with
+ * latencies, in batches of 500): how long GET /api/v1/metrics takes and how big it is. The
+ * endpoint label is bounded (the first 100 endpoints, then "other"), so the answer stays small.
+ */
+async function metricsSection() {
+	const endpoints = 1000;
+	console.log(`\nPrometheus scrape: one tenant, ${f(endpoints)} distinct endpoints, 3 events each (batches of 500), then 50 sequential scrapes`);
+	const t = await tenant("metrics");
+	const key = { "X-API-Key": t.api_key.key };
+	const all = [];
+	for (let i = 0; i < endpoints * 3; i++) {
+		all.push({ event_type: "api_call", endpoint: `/v1/resource-${i % endpoints}/{id}`, method: i % 3 ? "GET" : "POST", status_code: i % 17 ? 200 : 503, response_time_ms: (i * 7) % 900 });
+	}
+	for (let i = 0; i < all.length; i += 500) {
+		await json(`${app}/api/v1/ingestion/events/batch`, { method: "POST", headers: { ...key, "Content-Type": "application/json" }, body: JSON.stringify({ events: all.slice(i, i + 500) }) });
+	}
+	await drained(t, Date.now());
+	const scrape = async () => {
+		const started = performance.now();
+		const res = await fetch(`${app}/api/v1/metrics`, { headers: { Authorization: `Bearer ${t.api_key.key}` }, signal: AbortSignal.timeout(20_000) });
+		const text = await res.text();
+		if (res.status !== 200) fail(`GET /api/v1/metrics: ${res.status} ${text.slice(0, 200)}`);
+		return { ms: performance.now() - started, text };
+	};
+	for (let i = 0; i < 5; i++) await scrape();
+	const times = [];
+	let last = "";
+	for (let i = 0; i < 50; i++) {
+		const { ms, text } = await scrape();
+		times.push(ms);
+		last = text;
+	}
+	times.sort((a, b) => a - b);
+	const q = (p) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
+	const samples = last.split("\n").filter((l) => l && !l.startsWith("#")).length;
+	const labels = new Set([...last.matchAll(/endpoint="((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]));
+	const total = /^pulsestream_api_calls_total.*$/gm;
+	const calls = [...last.matchAll(total)].reduce((n, m) => n + Number(m[0].split(" ").at(-1)), 0);
+	console.log(
+		`scrape of ${f(endpoints)} endpoints: p50 ${f(q(50), 1)} ms   p99 ${f(q(99), 1)} ms   max ${f(times.at(-1), 1)} ms   ${f(last.length / 1024, 1)} KB, ${f(samples)} samples, ${f(labels.size)} endpoint labels (100 + other)   api calls counted ${f(calls)} of ${f(all.length)}`,
+	);
+}
+
+if (!only || only === "ingestion") await ingestionSection();
+if (!only || only === "sockets") await socketsSection();
+if (!only || only === "metrics") await metricsSection();
 receiver.close();
 
 for (const child of children) child.kill("SIGTERM");

@@ -228,7 +228,11 @@ describe("the web dashboard in chromium", () => {
 		await page.reload();
 		await live(page);
 		await page.getByRole("heading", { name: "Overview" }).waitFor();
-		const third = (await stored())!;
+		// The page may render before the refused call's refresh has been stored: wait for the rotation.
+		const third = await waitFor(async () => {
+			const s = await stored();
+			return s && s.refresh_token !== second.refresh_token ? s : undefined;
+		}, 5000, "a pair rotated after the 401");
 		expect(third.refresh_token).not.toBe(second.refresh_token);
 		expect(await page.locator(".banner.error:not([hidden])").count()).toBe(0);
 
