@@ -38,6 +38,27 @@ export function call(path: string, init: RequestInit = {}): Promise<Response> {
 	return exports.default.fetch(req);
 }
 
+/**
+ * The Worker's fetch handler run with some variables changed (`{ ...env, ...vars }`), as a
+ * deployment with other [vars] or secrets would run it, with its after-the-answer work
+ * (waitUntil) waited for. No client address is added: pass CF-Connecting-IP when it matters.
+ */
+export async function fetchWith(vars: Partial<Env>, path: string, init: RequestInit = {}): Promise<Response> {
+	const ctx = createExecutionContext();
+	const res = await worker.fetch(new Request(`${BASE}${path}`, init), { ...env, ...vars } as Env, ctx);
+	await waitOnExecutionContext(ctx);
+	return res;
+}
+
+/** A password-reset request from a fresh address, with the work after its 202 (lookup, token, email) waited for. */
+export function requestResetAndWait(slug: string, email: string, vars: Partial<Env> = {}): Promise<Response> {
+	return fetchWith(vars, "/api/v1/auth/password-reset/request", {
+		method: "POST",
+		headers: { "Content-Type": "application/json", "CF-Connecting-IP": freshClient() },
+		body: JSON.stringify({ tenant: slug, email }),
+	});
+}
+
 export function postJson(path: string, body: unknown, headers: Record<string, string> = {}) {
 	return call(path, {
 		method: "POST",

@@ -53,10 +53,12 @@ export async function readApiKey(env: Env, header: string | null | undefined): P
 	if (!match) throw unauthorized("A valid X-API-Key header is required.");
 	const [, kid, tenantId, tag] = match as unknown as [string, string, string, string];
 	const body = header!.slice(0, -(tag.length + 1));
+	// The hash the object checks is computed alongside the tag check, not after it.
+	const keyHash = sha256Hex(header!);
 	for (const signing of await signingKeys(env)) {
 		// The key id is public (it is in every key): matching it first only skips a secret that cannot fit.
 		if (signing.kid === kid && (await tagMatches(signing, body, tag))) {
-			return { tenantId, keyHash: await sha256Hex(header!) };
+			return { tenantId, keyHash: await keyHash };
 		}
 	}
 	throw unauthorized("The API key is unknown or revoked.");

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { type Column, type SQL, and, eq, gt, lt, or } from "drizzle-orm";
 import { ApiError } from "./errors";
 
 /**
@@ -27,6 +28,15 @@ export type Cursor = { t: number; id: string };
 
 export function encodeCursor(c: Cursor): string {
 	return btoa(JSON.stringify([c.t, c.id])).replace(/=+$/, "");
+}
+
+/**
+ * The rows strictly past `cur` in a (time, id) keyset order: older ones for a
+ * list sorted newest first ("desc"), newer ones for oldest first ("asc").
+ */
+export function pastCursor(time: Column, id: Column, cur: Cursor, order: "asc" | "desc" = "desc"): SQL {
+	const past = order === "desc" ? lt : gt;
+	return or(past(time, cur.t), and(eq(time, cur.t), past(id, cur.id)))!;
 }
 
 /** The cursor a client sent back, or a 422 naming `cursor` when it is not one of ours. */

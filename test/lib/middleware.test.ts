@@ -1,9 +1,6 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createApp } from "../../src/app";
 import { requestLogLevel } from "../../src/lib/middleware";
-import { BASE, bearer, call, flush, ingest, keyHeader, postJson, registerTenant } from "../helpers";
+import { bearer, call, fetchWith, flush, ingest, keyHeader, postJson, registerTenant } from "../helpers";
 import { webhookBody } from "../routes/alerting/alerting-helpers";
 
 /**
@@ -11,14 +8,6 @@ import { webhookBody } from "../routes/alerting/alerting-helpers";
  * The log tests run the app with the shipped LOG_LEVEL ("info", wrangler.toml)
  * rather than the test suite's "warn", on the same bindings.
  */
-const app = createApp();
-
-async function callWith(vars: Partial<Env>, path: string, init: RequestInit = {}): Promise<Response> {
-	const ctx = createExecutionContext();
-	const res = await app.fetch(new Request(`${BASE}${path}`, init), { ...env, ...vars }, ctx);
-	await waitOnExecutionContext(ctx);
-	return res;
-}
 
 /** The JSON lines console.* received while `run` ran. */
 async function logLines(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
@@ -96,14 +85,14 @@ describe("logs", () => {
 		const t = await registerTenant();
 		const lines = await logLines(async () => {
 			for (let i = 0; i < 5; i++) {
-				const res = await callWith({ LOG_LEVEL: "info" }, "/api/v1/ingestion/events", {
+				const res = await fetchWith({ LOG_LEVEL: "info" }, "/api/v1/ingestion/events", {
 					method: "POST",
 					headers: { "Content-Type": "application/json", ...keyHeader(t) },
 					body: JSON.stringify({ event_type: "api_call", endpoint: "/x", status_code: 200 }),
 				});
 				expect(res.status).toBe(202);
 			}
-			const batch = await callWith({ LOG_LEVEL: "info" }, "/api/v1/ingestion/events/batch", {
+			const batch = await fetchWith({ LOG_LEVEL: "info" }, "/api/v1/ingestion/events/batch", {
 				method: "POST",
 				headers: { "Content-Type": "application/json", ...keyHeader(t) },
 				body: JSON.stringify({ events: [{ event_type: "custom" }] }),
@@ -117,13 +106,13 @@ describe("logs", () => {
 	it("error answers are logged with the request id, status and path, and never the key", async () => {
 		const t = await registerTenant();
 		const lines = await logLines(async () => {
-			const unauthorized = await callWith({ LOG_LEVEL: "info" }, "/api/v1/ingestion/events", {
+			const unauthorized = await fetchWith({ LOG_LEVEL: "info" }, "/api/v1/ingestion/events", {
 				method: "POST",
 				headers: { "Content-Type": "application/json", "X-API-Key": "ps_not_a_key", "X-Request-Id": "log-test-401-0001" },
 				body: "{}",
 			});
 			expect(unauthorized.status).toBe(401);
-			const invalid = await callWith({ LOG_LEVEL: "info" }, "/api/v1/ingestion/events", {
+			const invalid = await fetchWith({ LOG_LEVEL: "info" }, "/api/v1/ingestion/events", {
 				method: "POST",
 				headers: { "Content-Type": "application/json", ...keyHeader(t), "X-Request-Id": "log-test-422-0001" },
 				body: JSON.stringify({ event_type: "nope" }),
@@ -149,20 +138,20 @@ describe("logs", () => {
 
 	it("SLOW_REQUEST_MS sets the bound a request is logged at", async () => {
 		// 0 makes every request slow (workerd's clock only moves with I/O, so a bound above 0 is not deterministic here).
-		const slow = await logLines(() => callWith({ LOG_LEVEL: "info", SLOW_REQUEST_MS: "0" }, "/health", { headers: { "X-Request-Id": "log-test-slow-01" } }));
+		const slow = await logLines(() => fetchWith({ LOG_LEVEL: "info", SLOW_REQUEST_MS: "0" }, "/health", { headers: { "X-Request-Id": "log-test-slow-01" } }));
 		expect(requestLines(slow)).toEqual([expect.objectContaining({ level: "warn", msg: "slow request", request_id: "log-test-slow-01", status: 200 })]);
 		// Unset or garbage is the default bound (1 s): a quick request is not logged.
 		for (const value of [undefined, "", "soon", "-5"]) {
-			const quick = await logLines(() => callWith({ LOG_LEVEL: "info", SLOW_REQUEST_MS: value }, "/health"));
+			const quick = await logLines(() => fetchWith({ LOG_LEVEL: "info", SLOW_REQUEST_MS: value }, "/health"));
 			expect(requestLines(quick)).toEqual([]);
 		}
 	});
 
 	it("error answers and slow requests are logged whatever LOG_LEVEL says", async () => {
 		const lines = await logLines(async () => {
-			await callWith({ LOG_LEVEL: "error" }, "/api/v1/nothing-here", { headers: { "X-Request-Id": "log-test-404-error" } });
-			await callWith({ LOG_LEVEL: "error", SLOW_REQUEST_MS: "0" }, "/health", { headers: { "X-Request-Id": "log-test-slow-error" } });
-			await callWith({ LOG_LEVEL: "error" }, "/health", { headers: { "X-Request-Id": "log-test-quick-error" } });
+			await fetchWith({ LOG_LEVEL: "error" }, "/api/v1/nothing-here", { headers: { "X-Request-Id": "log-test-404-error" } });
+			await fetchWith({ LOG_LEVEL: "error", SLOW_REQUEST_MS: "0" }, "/health", { headers: { "X-Request-Id": "log-test-slow-error" } });
+			await fetchWith({ LOG_LEVEL: "error" }, "/health", { headers: { "X-Request-Id": "log-test-quick-error" } });
 		});
 		expect(requestLines(lines).map((l) => [l.request_id, l.level])).toEqual([
 			["log-test-404-error", "info"],
@@ -172,7 +161,7 @@ describe("logs", () => {
 
 	it("successful requests are logged at debug level", async () => {
 		const lines = await logLines(async () => {
-			await callWith({ LOG_LEVEL: "debug" }, "/health", { headers: { "X-Request-Id": "log-test-debug-01" } });
+			await fetchWith({ LOG_LEVEL: "debug" }, "/health", { headers: { "X-Request-Id": "log-test-debug-01" } });
 		});
 		expect(requestLines(lines)).toEqual([expect.objectContaining({ level: "debug", request_id: "log-test-debug-01", status: 200 })]);
 	});

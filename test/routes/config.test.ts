@@ -1,15 +1,6 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
-import { BASE } from "../helpers";
-
-async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
-	const ctx = createExecutionContext();
-	const res = await worker.fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides } as Env, ctx);
-	await waitOnExecutionContext(ctx);
-	return res;
-}
+import { fetchWith } from "../helpers";
 
 describe("configuration and failures", () => {
 	it("outside development, a missing JWT_SECRET is a clear 500 INTERNAL, never a silent default", async () => {

@@ -1,9 +1,9 @@
-import { type SQL, and, asc, desc, eq, lt, or } from "drizzle-orm";
+import { type SQL, and, asc, desc, eq } from "drizzle-orm";
 import { db } from "../../db/client";
 import { alertTimeline, alerts, notifications } from "../../db/schema";
 import { tenantStub } from "../../lib/auth";
 import { ApiError } from "../../lib/errors";
-import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { decodeCursor, encodeCursor, pastCursor } from "../../lib/pagination";
 import type { AppRouteHandler } from "../../lib/types";
 import type { AlertActionResult } from "../../tenant/tenant-object";
 import type { AlertAction, acknowledgeAlert, getAlert, listAlerts } from "./alerts.routes";
@@ -20,7 +20,7 @@ export const listAlertsHandler: AppRouteHandler<typeof listAlerts> = async (c) =
 	if (q.rule_id) where.push(eq(alerts.ruleId, q.rule_id));
 	if (q.cursor) {
 		const cur = decodeCursor(q.cursor, CURSOR_ID);
-		where.push(or(lt(alerts.triggeredAt, cur.t), and(eq(alerts.triggeredAt, cur.t), lt(alerts.id, cur.id))));
+		where.push(pastCursor(alerts.triggeredAt, alerts.id, cur));
 	}
 	const rows = await db(c.env)
 		.select()

@@ -1,7 +1,7 @@
-import { type SQL, and, desc, eq, lt, or } from "drizzle-orm";
+import { type SQL, and, desc, eq } from "drizzle-orm";
 import { db } from "../../db/client";
 import { notifications } from "../../db/schema";
-import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { decodeCursor, encodeCursor, pastCursor } from "../../lib/pagination";
 import type { AppRouteHandler } from "../../lib/types";
 import type { listNotifications } from "./notifications.routes";
 import { presentNotification } from "./notifications.schemas";
@@ -17,7 +17,7 @@ export const listNotificationsHandler: AppRouteHandler<typeof listNotifications>
 	if (q.kind) where.push(eq(notifications.kind, q.kind));
 	if (q.cursor) {
 		const cur = decodeCursor(q.cursor, CURSOR_ID);
-		where.push(or(lt(notifications.createdAt, cur.t), and(eq(notifications.createdAt, cur.t), lt(notifications.id, cur.id))));
+		where.push(pastCursor(notifications.createdAt, notifications.id, cur));
 	}
 	const rows = await db(c.env)
 		.select()

@@ -1,9 +1,9 @@
-import { type SQL, and, count, desc, eq, gt, lt, lte, not, or, sql } from "drizzle-orm";
+import { type SQL, and, count, desc, eq, gt, lte, not, sql } from "drizzle-orm";
 import { db } from "../../db/client";
 import { type SilenceRow, silences } from "../../db/schema";
 import { newId } from "../../lib/crypto";
 import { ApiError, validationError } from "../../lib/errors";
-import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { decodeCursor, encodeCursor, pastCursor } from "../../lib/pagination";
 import type { AppRouteHandler } from "../../lib/types";
 import { assertRule, ruleExists } from "./refs";
 import { bumpVersion, changedMeanwhile, countBelow, handOver, insertWhere, nextUpdatedAt, notFound } from "./shared";
@@ -47,7 +47,7 @@ export const listSilencesHandler: AppRouteHandler<typeof listSilences> = async (
 	if (q.rule_id) where.push(eq(silences.ruleId, q.rule_id));
 	if (q.cursor) {
 		const cur = decodeCursor(q.cursor, ID);
-		where.push(or(lt(silences.createdAt, cur.t), and(eq(silences.createdAt, cur.t), lt(silences.id, cur.id))));
+		where.push(pastCursor(silences.createdAt, silences.id, cur));
 	}
 	const rows = await db(c.env)
 		.select()

@@ -4,7 +4,7 @@ import { db } from "../../db/client";
 import { events } from "../../db/schema";
 import { STATUS_CLASSES } from "../../tenant/counters";
 import { ApiError } from "../../lib/errors";
-import { LimitQuery, decodeCursor } from "../../lib/pagination";
+import { decodeCursor, LimitQuery, pastCursor } from "../../lib/pagination";
 import { EVENT_ID, EVENT_TYPES, METHODS, SEVERITIES, parseIsoTime, presentEvent } from "./event-schema";
 import { searchPage } from "./search-page";
 
@@ -69,7 +69,7 @@ export async function searchEvents(env: Env, tenantId: string, q: z.output<typeo
 	if (q.to !== undefined) where.push(lte(events.timestamp, q.to));
 	if (q.cursor) {
 		const c = decodeCursor(q.cursor, EVENT_ID);
-		where.push(or(lt(events.timestamp, c.t), and(eq(events.timestamp, c.t), lt(events.eventId, c.id))));
+		where.push(pastCursor(events.timestamp, events.eventId, c));
 	}
 	return searchPage(env, and(...where), q.limit);
 }

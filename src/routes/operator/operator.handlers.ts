@@ -1,12 +1,12 @@
 import type { Context } from "hono";
-import { and, asc, eq, gt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, or, sql, type SQL } from "drizzle-orm";
 import { type AuditAction, auditIfChanged } from "../../audit/audit";
 import { db } from "../../db/client";
 import { type TenantRow, tenants } from "../../db/schema";
 import { tenantStub } from "../../lib/auth";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { decodeCursor, encodeCursor, pastCursor } from "../../lib/pagination";
 import { assertWithinCeilings, ceilingsOf, planCeilings } from "../../lib/plan";
 import type { AppEnv, AppRouteHandler } from "../../lib/types";
 import { settingsOf } from "../../tenant/settings";
@@ -29,7 +29,7 @@ export const listOperatorTenantsHandler: AppRouteHandler<typeof listOperatorTena
 	if (q.slug) where.push(eq(tenants.slug, q.slug));
 	if (q.cursor) {
 		const cur = decodeCursor(q.cursor, TENANT_ID);
-		where.push(or(gt(tenants.createdAt, cur.t), and(eq(tenants.createdAt, cur.t), gt(tenants.id, cur.id))));
+		where.push(pastCursor(tenants.createdAt, tenants.id, cur, "asc"));
 	}
 	const rows = await db(c.env)
 		.select()

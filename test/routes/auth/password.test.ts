@@ -1,7 +1,5 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../../src/index";
 import { sha256Hex } from "../../../src/lib/crypto";
 import {
 	BASE,
@@ -11,10 +9,10 @@ import {
 	call,
 	errorOf,
 	eventually,
-	freshClient,
 	login,
 	postJson,
 	registerTenant,
+	requestResetAndWait,
 	type Registered,
 } from "../../helpers";
 
@@ -54,22 +52,6 @@ function emailLog() {
 
 async function requestReset(t: Registered, email: string, slug = t.tenant.slug) {
 	return postJson("/api/v1/auth/password-reset/request", { tenant: slug, email });
-}
-
-/** The request with its after-the-answer work (lookup, token, email) waited for. */
-async function requestResetAndWait(slug: string, email: string, vars: Partial<Env> = {}) {
-	const ctx = createExecutionContext();
-	const res = await worker.fetch(
-		new Request(`${BASE}/api/v1/auth/password-reset/request`, {
-			method: "POST",
-			headers: { "Content-Type": "application/json", "CF-Connecting-IP": freshClient() },
-			body: JSON.stringify({ tenant: slug, email }),
-		}),
-		{ ...env, ...vars },
-		ctx,
-	);
-	await waitOnExecutionContext(ctx);
-	return res;
 }
 
 describe("profile", () => {
@@ -204,18 +186,12 @@ describe("password reset", () => {
 			sent.push(req);
 			return Response.json({ id: "email_1" });
 		});
-		const ctx = createExecutionContext();
-		const res = await worker.fetch(
-			new Request(`${BASE}/api/v1/auth/password-reset/request`, {
-				method: "POST",
-				headers: { "Content-Type": "application/json", "CF-Connecting-IP": freshClient() },
-				body: JSON.stringify({ tenant: t.tenant.slug, email: t.user.email }),
-			}),
-			{ ...env, EMAIL_API_URL: "https://mail.example/emails", EMAIL_API_KEY: "re_test_key", APP_URL: "https://app.example/" },
-			ctx,
-		);
+		const res = await requestResetAndWait(t.tenant.slug, t.user.email, {
+			EMAIL_API_URL: "https://mail.example/emails",
+			EMAIL_API_KEY: "re_test_key",
+			APP_URL: "https://app.example/",
+		});
 		expect(res.status).toBe(202);
-		await waitOnExecutionContext(ctx);
 		expect(sent).toHaveLength(1);
 		expect(sent[0]!.method).toBe("POST");
 		expect(sent[0]!.headers.get("authorization")).toBe("Bearer re_test_key");

@@ -1,8 +1,6 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../../src/index";
-import { BASE, freshClient, registerTenant } from "../../helpers";
+import { BASE, registerTenant, requestResetAndWait } from "../../helpers";
 
 // At most 3 reset emails an hour to one recipient, across tenants (further
 // requests still answer 202 and send nothing); no text an anonymous caller chose.
@@ -23,22 +21,6 @@ function mailbox() {
 			.filter((e): e is Sent => e !== null && e.to.includes(to));
 }
 
-/** A reset request from a fresh address, with the work after the answer (lookup, token, email) waited for. */
-async function requestReset(slug: string, email: string) {
-	const ctx = createExecutionContext();
-	const res = await worker.fetch(
-		new Request(`${BASE}/api/v1/auth/password-reset/request`, {
-			method: "POST",
-			headers: { "Content-Type": "application/json", "CF-Connecting-IP": freshClient() },
-			body: JSON.stringify({ tenant: slug, email }),
-		}),
-		env,
-		ctx,
-	);
-	await waitOnExecutionContext(ctx);
-	return res;
-}
-
 const tokensOf = async (email: string) =>
 	(await env.DB.prepare("SELECT count(*) AS n FROM password_resets r JOIN users u ON u.id = r.user_id WHERE u.email = ?").bind(email).first<{ n: number }>())!.n;
 
@@ -50,22 +32,22 @@ describe("password reset emails", () => {
 		const sent = mailbox();
 		vi.useFakeTimers({ toFake: ["Date"] });
 		const start = Date.now();
-		for (const t of tenants) expect((await requestReset(t.tenant.slug, victim)).status).toBe(202);
+		for (const t of tenants) expect((await requestResetAndWait(t.tenant.slug, victim)).status).toBe(202);
 		// Two minutes on, past each account's once-a-minute throttle: still the recipient's limit.
 		vi.setSystemTime(start + 2 * 60_000);
-		for (const t of tenants) expect((await requestReset(t.tenant.slug, victim)).status).toBe(202);
+		for (const t of tenants) expect((await requestResetAndWait(t.tenant.slug, victim)).status).toBe(202);
 		expect(sent(victim)).toHaveLength(3);
 		// Nothing was stored for the emails that were not sent: no link exists that nobody received.
 		expect(await tokensOf(victim)).toBe(3);
 
 		// An hour after the first, the address may receive again.
 		vi.setSystemTime(start + 61 * 60_000);
-		expect((await requestReset(tenants[4]!.tenant.slug, victim)).status).toBe(202);
+		expect((await requestResetAndWait(tenants[4]!.tenant.slug, victim)).status).toBe(202);
 		expect(sent(victim)).toHaveLength(4);
 
 		// Other addresses were never limited by it.
 		const other = await registerTenant();
-		expect((await requestReset(other.tenant.slug, other.user.email)).status).toBe(202);
+		expect((await requestResetAndWait(other.tenant.slug, other.user.email)).status).toBe(202);
 		expect(sent(other.user.email)).toHaveLength(1);
 	});
 
@@ -75,7 +57,7 @@ describe("password reset emails", () => {
 		const owner = `owner.${crypto.randomUUID().replace(/[^a-f]/g, "").slice(0, 8)}@example.com`;
 		const t = await registerTenant({ name: phishing, slug, email: owner, full_name: "Security Desk call 555 0100" });
 		const sent = mailbox();
-		await requestReset(slug, t.user.email);
+		await requestResetAndWait(slug, t.user.email);
 		const [email] = sent(t.user.email);
 		expect(email).toBeDefined();
 		// The random token is ours; take it out so it cannot spell anything by chance.

@@ -1,20 +1,10 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import worker from "../../../src/index";
-import { BASE, bearer, call, errorOf, ingest, keyHeader, registerTenant } from "../../helpers";
+import { bearer, call, errorOf, fetchWith, ingest, keyHeader, registerTenant } from "../../helpers";
 import { OPERATOR, operator } from "./operator";
 
 async function expectUnauthorized(res: Response, what: string) {
 	expect(res.status, what).toBe(401);
 	expect((await errorOf(res)).code, what).toBe("UNAUTHORIZED");
-}
-
-async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
-	const ctx = createExecutionContext();
-	const res = await worker.fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides } as Env, ctx);
-	await waitOnExecutionContext(ctx);
-	return res;
 }
 
 describe("the operator token and tenant credentials never cross", () => {

@@ -1,8 +1,6 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../../../src/index";
-import { BASE, bearer, call, errorOf, inFreshWindow, ingest, keyHeader, patchTenant, registerTenant } from "../../helpers";
+import { bearer, call, errorOf, fetchWith, inFreshWindow, ingest, keyHeader, patchTenant, registerTenant } from "../../helpers";
 import { type OperatorTenant, operator, patchAsOperator } from "./operator";
 
 const event = { event_type: "custom", source: "ceilings" };
@@ -13,14 +11,6 @@ async function stats(t: Awaited<ReturnType<typeof registerTenant>>) {
 
 async function operatorView(id: string): Promise<OperatorTenant> {
 	return (await operator("GET", `/tenants/${id}`)).json();
-}
-
-/** The Worker with some variables changed, as a deployment with other [vars] would run. */
-async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
-	const ctx = createExecutionContext();
-	const res = await worker.fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides } as Env, ctx);
-	await waitOnExecutionContext(ctx);
-	return res;
 }
 
 describe("plan ceilings on PATCH /tenant", () => {
