@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type IncomingMessage, createServer as createHttpServer } from "node:http";
 import { freePort } from "./ports";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { buildDashboard } from "../../scripts/build-dashboard.mjs";
+
+const ARTIFACTS = join(import.meta.dirname, "..", "artifacts");
 
 declare module "vitest" {
 	export interface ProvidedContext {
@@ -115,9 +117,16 @@ export default async function setup(project: TestProject) {
 	project.provide("stateDir", state);
 	return () => {
 		// The script spawns wrangler, which spawns workerd: end the whole group.
+		child.stdout!.off("data", record);
+		child.stderr!.off("data", record);
 		try {
 			process.kill(-child.pid!, "SIGTERM");
 		} catch {}
+		// Kept for a look after a failed run (test/artifacts is not committed).
+		mkdirSync(ARTIFACTS, { recursive: true });
+		writeFileSync(join(ARTIFACTS, "dev-output.log"), output);
+		const reloads = output.split("\n").filter((line) => /reload|restart/i.test(line));
+		if (reloads.length > 0) console.warn(`npm run dev reloaded during the run:\n${reloads.join("\n")}`);
 		rmSync(state, { recursive: true, force: true });
 		mailbox.close();
 		receiver.close();
