@@ -14,6 +14,7 @@ import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { ingestionRoutes } from "./routes/ingestion";
 import { metricsRoutes } from "./routes/metrics";
+import { otlpRoutes } from "./routes/otlp";
 import { operatorRoutes } from "./routes/operator";
 import { tenantRoutes } from "./routes/tenant";
 import { userRoutes } from "./routes/users";
@@ -31,6 +32,7 @@ export function createApp() {
 	app.route("/api/v1", auditLogRoutes);
 	app.route("/api/v1", tenantRoutes);
 	app.route("/api/v1", ingestionRoutes);
+	app.route("/api/v1", otlpRoutes);
 	app.route("/api/v1", alertingRoutes);
 	app.route("/api/v1", dashboardRoutes);
 	app.route("/api/v1", metricsRoutes);

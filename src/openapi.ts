@@ -14,6 +14,7 @@ export const API_TAGS = [
 	{ name: "Ingestion", description: "Sending events (one or a batch) with an API key, and reading them back: search, one event, counters." },
 	{ name: "Alerting", description: "Channels, rules, escalation policies, silences, alerts and their notifications." },
 	{ name: "Dashboard", description: "Live figures from the tenant's object for dashboards, and the dashboard WebSocket." },
+	{ name: "OpenTelemetry", description: "OTLP/HTTP trace and log exports from any OpenTelemetry SDK or collector, with an ingest-scoped key." },
 	{ name: "Metrics", description: "The tenant's totals for Prometheus (text exposition format), scraped with a read key as Bearer." },
 	{ name: "Operator", description: "The deployment's operators: tenants, plan ceilings and suspension (OPERATOR_TOKEN)." },
 ] as const;

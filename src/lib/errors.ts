@@ -3,6 +3,8 @@ import type { ZodError } from "zod";
 
 export const ERROR_STATUS = {
 	INVALID_JSON: 400,
+	// An OTLP export that is not protobuf, JSON or gzip as it says (routes/otlp).
+	INVALID_BODY: 400,
 	UNAUTHORIZED: 401,
 	FORBIDDEN: 403,
 	NOT_FOUND: 404,
@@ -93,7 +95,7 @@ const errorResponse = (description: string) => ({
 
 /** Every error status with the envelope, for the OpenAPI document. */
 export const openApiErrors = {
-	400: errorResponse("Body is not parseable JSON (INVALID_JSON)"),
+	400: errorResponse("Body is not parseable JSON (INVALID_JSON), or an OTLP export that cannot be decoded (INVALID_BODY)"),
 	401: errorResponse("Missing, malformed, expired, revoked or unknown credentials"),
 	403: errorResponse("Authenticated, but the role or tenant does not allow it"),
 	404: errorResponse("Unknown route or id, including another tenant's id"),

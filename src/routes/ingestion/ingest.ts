@@ -12,7 +12,7 @@ export const BATCH_LIMIT = 5 * MiB;
 export const EVENT_LIMIT = MiB;
 export const MAX_BATCH = 1000;
 
-type Prepared = { events: IncomingEvent[]; rejected: number; error?: ApiError };
+export type Prepared = { events: IncomingEvent[]; rejected: number; error?: ApiError };
 
 /** A request refused as a whole: every event it carried counts as rejected in stats. */
 class RefusedRequest extends Error {
@@ -32,7 +32,7 @@ function rateLimitHeaders(r: Extract<IngestResult, { ok: true }>): Record<string
 	};
 }
 
-function rateLimited(headers: Record<string, string>, reset: number): ApiError {
+export function rateLimited(headers: Record<string, string>, reset: number): ApiError {
 	return new ApiError({
 		code: "RATE_LIMITED",
 		message: "The tenant's per-minute event limit is reached; retry after the window resets.",
@@ -49,7 +49,7 @@ function rateLimited(headers: Record<string, string>, reset: number): ApiError {
  * ingest scope a 403), and once the key is accepted the refused event is
  * counted in stats.
  */
-async function ingest(
+export async function ingest(
 	c: Context<AppEnv>,
 	prepare: (req: Request) => Promise<Prepared>,
 ): Promise<{ result: Extract<IngestResult, { ok: true }>; headers: Record<string, string>; prepared: Prepared }> {
@@ -62,12 +62,21 @@ async function ingest(
 		else if (err instanceof ApiError) prepared = { events: [], rejected: 1, error: err };
 		else throw err;
 	}
-	const result = await tenantStub(c.env, tenantId).ingest({
-		tenantId,
-		keyHash,
-		events: prepared.events,
-		rejected: prepared.rejected,
-	});
+	const stub = tenantStub(c.env, tenantId);
+	// One RPC per MAX_BATCH events (an OTLP export may hold more), in order;
+	// the statuses join up and the rate-limit state is the last call's.
+	const call = (from: number) =>
+		stub.ingest({
+			tenantId,
+			keyHash,
+			events: prepared.events.length <= MAX_BATCH ? prepared.events : prepared.events.slice(from, from + MAX_BATCH),
+			rejected: from === 0 ? prepared.rejected : 0,
+		});
+	let result: IngestResult = await call(0);
+	for (let from = MAX_BATCH; result.ok && from < prepared.events.length; from += MAX_BATCH) {
+		const next: IngestResult = await call(from);
+		result = next.ok ? { ...next, statuses: [...result.statuses, ...next.statuses] } : next;
+	}
 	if (!result.ok) {
 		throw result.reason === "out_of_scope"
 			? outOfScope("ingest")
