@@ -69,11 +69,12 @@ function idProblem(name: string, hex: string, bytes: number, required: boolean):
 
 const ms = (ns: bigint) => Number(ns / NS_PER_MS);
 
-/** A SERVER span as an api_call; null for spans of other kinds, which are not events. */
+/** A SERVER span as an api_call; null for (readable) spans of other kinds, which are not events. */
 export function spanEvent(s: OtlpSpan): Candidate | null {
+	// A span that could not be read (its kind may be what was wrong) is refused whatever its kind.
+	if (s.problem) return { path: s.path, problem: s.problem };
 	if (s.kind !== SPAN_KIND_SERVER) return null;
 	const problem =
-		s.problem ??
 		idProblem("trace_id", s.traceId, 16, true) ??
 		idProblem("span_id", s.spanId, 8, true) ??
 		(s.start === 0n ? "the span has no start time" : s.end < s.start ? "the span ends before it starts" : null);

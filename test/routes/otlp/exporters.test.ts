@@ -84,7 +84,7 @@ describe("OTLP exports from the official OpenTelemetry JS exporters", () => {
 	for (const [name, f] of Object.entries(fixtures.traces)) {
 		it(`traces as ${name}: the SERVER spans become api_call events with the mapped fields; a retry stores nothing twice`, async () => {
 			const t = await registerTenant();
-			const headers = f.content_encoding ? { "Content-Encoding": f.content_encoding } : {};
+			const headers: Record<string, string> = f.content_encoding ? { "Content-Encoding": f.content_encoding } : {};
 			const res = await exportTo("traces", t, body(f), f.content_type, headers);
 			expect(res.status).toBe(200);
 			expect(res.headers.get("content-type")).toBe(f.content_type.startsWith("application/json") ? "application/json" : "application/x-protobuf");

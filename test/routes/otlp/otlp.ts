@@ -55,7 +55,7 @@ export class Pb {
 
 	/** A field with any wire type and raw payload bytes (for malformed messages). */
 	raw(field: number, wire: number, payload: Uint8Array | number[]): this {
-		this.fields.push([field, wire, Uint8Array.from(payload)]);
+		this.fields.push([field, wire, payload instanceof Uint8Array ? payload : Uint8Array.from(payload)]);
 		return this;
 	}
 
@@ -84,13 +84,18 @@ export class Pb {
 	}
 
 	finish(): Uint8Array {
-		const parts: number[] = [];
-		for (const [field, wire, payload] of this.fields) {
-			parts.push(...Pb.varintBytes(BigInt((field << 3) | wire)));
-			if (wire === 2) parts.push(...Pb.varintBytes(BigInt(payload.byteLength)));
-			parts.push(...payload);
-		}
-		return Uint8Array.from(parts);
+		const heads = this.fields.map(([field, wire, payload]) =>
+			Uint8Array.from([...Pb.varintBytes(BigInt((field << 3) | wire)), ...(wire === 2 ? Pb.varintBytes(BigInt(payload.byteLength)) : [])]),
+		);
+		const out = new Uint8Array(this.fields.reduce((n, [, , p], i) => n + heads[i]!.byteLength + p.byteLength, 0));
+		let at = 0;
+		this.fields.forEach(([, , payload], i) => {
+			out.set(heads[i]!, at);
+			at += heads[i]!.byteLength;
+			out.set(payload, at);
+			at += payload.byteLength;
+		});
+		return out;
 	}
 }
 
