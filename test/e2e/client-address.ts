@@ -29,10 +29,30 @@ const base = inject("baseUrl");
 const urlOf = (input: Parameters<typeof fetch>[0]) =>
 	typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
 
+const RESTARTED = "Your worker restarted mid-request.";
+
+/**
+ * wrangler dev's proxy answers 503 with this text to a POST that was in
+ * flight while it swapped in a reloaded Worker (it retries GETs itself and
+ * asks the client to resend the rest). CI saw it once, cause unknown (the
+ * teardown in global-setup.ts prints any reload wrangler reported): the
+ * request is sent again, as the message asks, and the retry is reported on
+ * stderr so it never goes unnoticed. A streamed body cannot be sent twice.
+ */
+async function sendOnce(input: Parameters<typeof fetch>[0], init: RequestInit | undefined): Promise<Response> {
+	const res = await realFetch(input, init);
+	if (res.status !== 503 || init?.body instanceof ReadableStream || input instanceof Request) return res;
+	const text = await res.clone().text();
+	if (!text.startsWith(RESTARTED)) return res;
+	console.error(`e2e: npm run dev restarted the Worker during ${init?.method ?? "GET"} ${urlOf(input)}; sent again`);
+	await new Promise((r) => setTimeout(r, 500));
+	return realFetch(input, init);
+}
+
 globalThis.fetch = ((input, init) => {
 	if (!urlOf(input).startsWith(base)) return realFetch(input, init);
 	const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-	if (headers.has("cf-connecting-ip")) return realFetch(input, init);
+	if (headers.has("cf-connecting-ip")) return sendOnce(input, init);
 	headers.set("CF-Connecting-IP", freshClient());
-	return realFetch(input, { ...init, headers });
+	return sendOnce(input, { ...init, headers });
 }) as typeof fetch;

@@ -119,7 +119,7 @@ function scopeName(r: Reader): string {
 	return name;
 }
 
-/** The messages of one repeated `field`, read by `each` after the others (the resource) are known. */
+/** The messages of one repeated `field`, returned to be read once the other fields (the resource, the scope) are known; `onOther` takes those. */
 function repeated(r: Reader, field: number, onOther: (field: number, wire: number, r: Reader) => boolean): Reader[] {
 	const found: Reader[] = [];
 	while (!r.done()) {
