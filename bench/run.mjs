@@ -407,7 +407,9 @@ async function otlpSection() {
 		cpu[side].requests += result.requests;
 		return result;
 	}
-	const mean = (a, b) => ({ ...a, perSecond: (a.perSecond + b.perSecond) / 2, p50: (a.p50 + b.p50) / 2, p99: Math.max(a.p99, b.p99), non2xx: a.non2xx + b.non2xx, errors: a.errors ?? b.errors });
+	// Both runs' socket errors (wrk's timeouts are answers later than its 2 s, still counted).
+	const errors = (a, b) => [a.errors, b.errors].filter(Boolean).join(" | ") || undefined;
+	const mean = (a, b) => ({ ...a, perSecond: (a.perSecond + b.perSecond) / 2, p50: (a.p50 + b.p50) / 2, p99: Math.max(a.p99, b.p99), non2xx: a.non2xx + b.non2xx, errors: errors(a, b) });
 	const a1 = await run("json", "otlp-json-a1");
 	const b1 = await run("otlp");
 	const b2 = await run("otlp");
