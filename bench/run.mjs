@@ -10,14 +10,15 @@
 // measure wrangler's and Miniflare's local proxies compressing every frame for every socket),
 // BENCH_PACED_RATE (100: events/s of the socket section's paced latency phase),
 // BENCH_PACED_SECONDS (15: its length),
-// BENCH_ONLY=ingestion|sockets|metrics (one section only, for quick iterations).
+// BENCH_ONLY=ingestion|otlp|sockets|metrics (one section only, for quick iterations).
 import { spawn, spawnSync } from "node:child_process";
 import { Agent, createServer, request as httpRequest } from "node:http";
-import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { MARKER_HEX, bodyTemplate } from "./otlp-body.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const state = join(root, ".bench", "state");
@@ -28,8 +29,8 @@ const sockets = Number(process.env.BENCH_SOCKETS ?? 1000);
 const pacedRate = Number(process.env.BENCH_PACED_RATE ?? 100);
 const pacedSeconds = Number(process.env.BENCH_PACED_SECONDS ?? 15);
 const only = process.env.BENCH_ONLY;
-if (only && only !== "ingestion" && only !== "sockets" && only !== "metrics") {
-	console.error(`bench: BENCH_ONLY is ingestion, sockets or metrics, not ${only}`);
+if (only && !["ingestion", "otlp", "sockets", "metrics"].includes(only)) {
+	console.error(`bench: BENCH_ONLY is ingestion, otlp, sockets or metrics, not ${only}`);
 	process.exit(1);
 }
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
@@ -74,10 +75,10 @@ async function waitReady(url) {
 
 const script = join(root, "bench", "events.lua");
 
-const wrkArgs = (url) => ["-t", String(threads), "-c", String(connections), "-d", `${seconds}s`, "--latency", "-s", script, url];
+const wrkArgs = (url, lua = script) => ["-t", String(threads), "-c", String(connections), "-d", `${seconds}s`, "--latency", "-s", lua, url];
 
-function wrk(url, env) {
-	const out = spawnSync("wrk", wrkArgs(url), { env: { ...process.env, ...env }, encoding: "utf8" });
+function wrk(url, env, lua = script) {
+	const out = spawnSync("wrk", wrkArgs(url, lua), { env: { ...process.env, ...env }, encoding: "utf8" });
 	if (out.status !== 0) fail(`wrk failed: ${out.stderr}`);
 	return wrkFigures(out.stdout);
 }
@@ -318,6 +319,125 @@ async function ingestionSection() {
 	console.log(
 		`breaching request to webhook (${PROBES} probes): p50 ${f(pct(0.5))} ms   p99 ${f(pct(0.99))} ms   max ${f(latencies.at(-1))} ms   (target p99 < 2,000 ms)`,
 	);
+}
+
+// --- OTLP/HTTP traces ----------------------------------------------------------
+
+/**
+ * OTLP protobuf exports of 500 SERVER spans (bench/otlp-body.mjs, the official serializer)
+ * against batches of 500 JSON events (events.lua), the issue's 0.8x target: two fresh tenants
+ * set up alike (tenant(): ceilings raised by the operator, no rules), the same wrk settings,
+ * A B B A with the buffers drained in between as in the ingestion section, so D1's growth and
+ * the machine's noise fall on both sides alike. Every span and every event is new on every
+ * request on both sides: no side measures the duplicate path.
+ */
+async function otlpSection() {
+	const SPANS = 500;
+	console.log(`\nOTLP/HTTP traces: protobuf exports of ${SPANS} SERVER spans vs batches of ${SPANS} JSON events, two tenants set up alike`);
+	console.log("figures are the mean of two runs (A B B A: A the JSON batch, B OTLP; buffers drained in between)\n");
+	const batchTenant = await tenant("otlp-json");
+	const otlpTenant = await tenant("otlp-proto");
+	const otlpLua = join(root, "bench", "otlp.lua");
+	const bodyFile = join(root, ".bench", "otlp-export.bin");
+	mkdirSync(dirname(bodyFile), { recursive: true });
+	// Written again before each run, so the spans start in the second before it, as the batch's
+	// events (no timestamp: the time they arrive) are always of now.
+	const writeBody = () => {
+		const body = bodyTemplate(SPANS);
+		writeFileSync(bodyFile, body);
+		return body;
+	};
+	const template = writeBody();
+	// The batch side's body as events.lua builds it (ids as long as its runs' ids), for its size.
+	const jsonBody = JSON.stringify({
+		events: Array.from({ length: SPANS }, (_, k) => ({
+			event_id: `otlp-json-a1-1-1000-${k + 1}`,
+			event_type: "api_call",
+			source: "bench",
+			endpoint: "/v1/orders/{id}",
+			method: "GET",
+			status_code: (k + 1) % 50 === 0 ? 503 : 200,
+			response_time_ms: ((k + 1) % 400) + 0.5,
+			tags: { region: "eu" },
+		})),
+	});
+	const otlpUrl = `${app}/api/v1/otlp/v1/traces`;
+	let runId = 0;
+	const otlpEnv = () => ({ PS_KEY: otlpTenant.api_key.key, PS_BODY: bodyFile, PS_MARKER: MARKER_HEX, PS_RUN_ID: String(++runId) });
+
+	// One export by hand first: the figures must be of spans accepted, not of refusals.
+	const probe = await fetch(otlpUrl, {
+		method: "POST",
+		headers: { "Content-Type": "application/x-protobuf", "X-API-Key": otlpTenant.api_key.key },
+		body: template,
+		signal: AbortSignal.timeout(20_000),
+	});
+	const answer = new Uint8Array(await probe.arrayBuffer());
+	const probeStats = await drained(otlpTenant, Date.now());
+	// An empty ExportTraceServiceResponse (no partialSuccess) is zero bytes.
+	if (probe.status !== 200 || answer.byteLength !== 0 || probeStats.total_events !== SPANS) {
+		fail(`the probe export answered ${probe.status} (${answer.byteLength} bytes) and ${probeStats.total_events} of ${SPANS} spans were accepted`);
+	}
+
+	for (const [url, env, lua] of [
+		[`${app}${batchPath}`, { PS_KEY: batchTenant.api_key.key, PS_RUN: "otlp-warm", PS_BATCH: String(SPANS) }, script],
+		[otlpUrl, otlpEnv(), otlpLua],
+	]) {
+		spawnSync("wrk", ["-t1", "-c4", "-d2s", "-s", lua, url], { env: { ...process.env, ...env } });
+	}
+	await drained(batchTenant, Date.now());
+	await drained(otlpTenant, Date.now());
+
+	// The runtime's CPU per request as well as the rates: less sensitive to what else shares the 2 cores.
+	const runtime = workerdsUnder(appChild.pid).runtime;
+	const before = { json: await json(`${app}/api/v1/ingestion/stats`, { headers: { "X-API-Key": batchTenant.api_key.key } }), otlp: await json(`${app}/api/v1/ingestion/stats`, { headers: { "X-API-Key": otlpTenant.api_key.key } }) };
+	const cpu = { json: { seconds: 0, requests: 0 }, otlp: { seconds: 0, requests: 0 } };
+	async function run(side, tag) {
+		if (side === "otlp") writeBody();
+		const started = cpuSeconds(runtime);
+		const result =
+			side === "otlp"
+				? wrk(otlpUrl, otlpEnv(), otlpLua)
+				: wrk(`${app}${batchPath}`, { PS_KEY: batchTenant.api_key.key, PS_RUN: tag, PS_BATCH: String(SPANS) });
+		const ended = Date.now();
+		// The runtime's CPU includes the drain (the flush to local D1 runs on the same thread).
+		await drained(batchTenant, ended);
+		await drained(otlpTenant, ended);
+		cpu[side].seconds += cpuSeconds(runtime) - started;
+		cpu[side].requests += result.requests;
+		return result;
+	}
+	// Both runs' socket errors (wrk's timeouts are answers later than its 2 s, still counted).
+	const errors = (a, b) => [a.errors, b.errors].filter(Boolean).join(" | ") || undefined;
+	const mean = (a, b) => ({ ...a, perSecond: (a.perSecond + b.perSecond) / 2, p50: (a.p50 + b.p50) / 2, p99: Math.max(a.p99, b.p99), non2xx: a.non2xx + b.non2xx, errors: errors(a, b) });
+	const a1 = await run("json", "otlp-json-a1");
+	const b1 = await run("otlp");
+	const b2 = await run("otlp");
+	const a2 = await run("json", "otlp-json-a2");
+	if (process.env.BENCH_DEBUG) console.log({ a1, b1, b2, a2, cpu });
+	const batch = mean(a1, a2);
+	const otlp = mean(b1, b2);
+	const after = { json: await drained(batchTenant, Date.now()), otlp: await drained(otlpTenant, Date.now()) };
+
+	const ev = (r) => ({ ...r, perSecond: r.perSecond * SPANS });
+	console.log(row(`PulseStream, batch of ${SPANS} (JSON)`, ev(batch), "ev/s "));
+	console.log(row(`PulseStream, OTLP, ${SPANS} spans`, ev(otlp), "sp/s "));
+	console.log(`  ratio OTLP spans/s to batch events/s: ${f(otlp.perSecond / batch.perSecond, 2)}x   (target >= 0.8x)`);
+	const perRequest = (side) => f((cpu[side].seconds * 1000) / cpu[side].requests, 1);
+	console.log(
+		`  runtime CPU (Worker + objects + local D1 flush) per request of ${SPANS}: JSON ${perRequest("json")} ms, OTLP ${perRequest("otlp")} ms   ` +
+			`bodies: JSON ${f(Buffer.byteLength(jsonBody) / 1024)} KB, OTLP ${f(template.byteLength / 1024)} KB`,
+	);
+	// What the server did with what it was sent: new events only (wrk does not count requests it
+	// gave up on or left in flight at the end, so accepted may exceed 500 x wrk's 2xx).
+	for (const side of ["json", "otlp"]) {
+		const d = (k) => after[side][k] - before[side][k];
+		const sent = (side === "json" ? a1.ok + a2.ok : b1.ok + b2.ok) * SPANS;
+		console.log(
+			`  ${side === "json" ? "JSON" : "OTLP"}: accepted ${f(d("total_events"))} (wrk saw ${f(sent)} in 2xx answers)   duplicates ${f(d("duplicates"))}   rejected ${f(d("rejected"))}   rate limited ${f(d("rate_limited"))}`,
+		);
+		if (d("duplicates") || d("rejected") || d("rate_limited")) console.log("  WARNING: not every event of this side was new and accepted: the figures above do not compare like with like");
+	}
 }
 
 // --- dashboard sockets -------------------------------------------------------
@@ -957,6 +1077,7 @@ async function metricsSection() {
 }
 
 if (!only || only === "ingestion") await ingestionSection();
+if (!only || only === "otlp") await otlpSection();
 if (!only || only === "sockets") await socketsSection();
 if (!only || only === "metrics") await metricsSection();
 receiver.close();
