@@ -32,5 +32,22 @@ export const EVENT_COLUMNS = [
  * adds (event_id, received_at, severity): under the 1 MiB event limit.
  */
 export function toRow(ev: NormalizedEvent): string {
-	return JSON.stringify(EVENT_COLUMNS.map((c) => ev[c]));
+	// Spelled out in EVENT_COLUMNS order (a test checks the two agree): a map
+	// over the column names was a quarter of the edge's work per event.
+	return JSON.stringify([
+		ev.event_id,
+		ev.event_type,
+		ev.timestamp,
+		ev.received_at,
+		ev.source,
+		ev.severity,
+		ev.endpoint,
+		ev.method,
+		ev.status_code,
+		ev.response_time_ms,
+		ev.user_id,
+		ev.session_id,
+		ev.payload,
+		ev.tags,
+	]);
 }

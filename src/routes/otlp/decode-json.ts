@@ -16,6 +16,7 @@ import {
 	type OtlpLog,
 	type OtlpSpan,
 	RecordProblem,
+	SPAN_ATTRIBUTES,
 	TooDeep,
 	doubleValue,
 	int64Value,
@@ -134,7 +135,8 @@ function anyValue(v: unknown, depth: number): JsonValue {
 	return null;
 }
 
-function keyValues(v: unknown, depth: number): Attributes {
+/** A KeyValue list as an object; with `only`, other keys are passed over, their values never read. */
+function keyValues(v: unknown, depth: number, only?: ReadonlySet<string>): Attributes {
 	const out: Attributes = {};
 	if (v === undefined || v === null) return out;
 	if (!Array.isArray(v)) throw new RecordProblem("attributes is not an array");
@@ -142,6 +144,7 @@ function keyValues(v: unknown, depth: number): Attributes {
 		if (!isObj(kv)) throw new RecordProblem("an attribute is not an object");
 		const key = get(kv, "key");
 		if (key !== undefined && typeof key !== "string") throw new RecordProblem("an attribute key is not a string");
+		if (only && !only.has((key as string | undefined) ?? "")) continue;
 		put(out, (key as string | undefined) ?? "", anyValue(get(kv, "value"), depth));
 	}
 	return out;
@@ -199,7 +202,7 @@ function span(sp: Obj, path: string, service: string | null): OtlpSpan {
 			s.statusCode = enumValue(status, "code", "code", STATUS_CODES);
 		}
 		const attributes = get(sp, "attributes");
-		s.attributes = () => keyValues(attributes, 1);
+		s.attributes = () => keyValues(attributes, 1, SPAN_ATTRIBUTES);
 	} catch (err) {
 		if (!(err instanceof RecordProblem)) throw err;
 		s.problem = err.message;

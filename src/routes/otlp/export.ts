@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import { ApiError, zodDetails } from "../../lib/errors";
 import type { AppEnv } from "../../lib/types";
 import type { IncomingEvent } from "../../tenant/types";
-import { EventInput, toIncoming } from "../ingestion/event-schema";
+import { EventInput, type EventInputType, MAX_FUTURE_MS, toIncoming } from "../ingestion/event-schema";
 import { EVENT_LIMIT, ingest, rateLimited } from "../ingestion/ingest";
 import { type Signal, exportAnswer, statusAnswer } from "./answer";
 import { decodeLogsJson, decodeTracesJson } from "./decode-json";
@@ -47,7 +47,7 @@ async function candidates(signal: Signal, encoding: OtlpEncoding, bytes: Uint8Ar
 
 type Outcome = { events: IncomingEvent[]; refused: string[] };
 
-/** Each candidate through the event schema, as the batch route validates its items. */
+/** Each candidate through the event schema (a span's bounds are its mapping's), as the batch route validates its items. */
 function validate(list: Candidate[], now: number): Outcome {
 	const out: Outcome = { events: [], refused: [] };
 	for (const c of list) {
@@ -55,13 +55,23 @@ function validate(list: Candidate[], now: number): Outcome {
 			out.refused.push(`${c.path}: ${c.problem}`);
 			continue;
 		}
-		const parsed = EventInput.safeParse(c.input);
-		if (!parsed.success) {
-			const first = zodDetails(parsed.error)[0]!;
-			out.refused.push(`${c.path}: ${first.path} ${first.message}`);
-			continue;
+		let event: EventInputType;
+		if ("event" in c) {
+			if (c.event.timestamp! > now + MAX_FUTURE_MS) {
+				out.refused.push(`${c.path}: the span starts more than 5 minutes in the future`);
+				continue;
+			}
+			event = c.event;
+		} else {
+			const parsed = EventInput.safeParse(c.input);
+			if (!parsed.success) {
+				const first = zodDetails(parsed.error)[0]!;
+				out.refused.push(`${c.path}: ${first.path} ${first.message}`);
+				continue;
+			}
+			event = parsed.data;
 		}
-		const ev = toIncoming(parsed.data, now);
+		const ev = toIncoming(event, now);
 		// The batch route's per-event limit, on the stored row (attributes and body are the bulk).
 		if (ev.row.length > EVENT_LIMIT / 3 && new TextEncoder().encode(ev.row).byteLength > EVENT_LIMIT) {
 			out.refused.push(`${c.path}: the event is over the ${EVENT_LIMIT}-byte limit of one event`);

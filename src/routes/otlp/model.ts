@@ -7,6 +7,23 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 export type Attributes = Record<string, JsonValue>;
 
 export const SPAN_KIND_SERVER = 2;
+
+/**
+ * The span attributes the mapping reads (mapping.ts); decoders build no
+ * others. Spans keep no payload: an api_call is its columns.
+ */
+export const SPAN_ATTRIBUTES: ReadonlySet<string> = new Set([
+	"http.route",
+	"url.path",
+	"http.target",
+	"http.request.method",
+	"http.method",
+	"http.response.status_code",
+	"http.status_code",
+	"user.id",
+	"enduser.id",
+	"session.id",
+]);
 export const STATUS_CODE_ERROR = 2;
 
 /** Fields every record has: where it sits in the export (for error messages) and its resource's service. */
@@ -28,7 +45,7 @@ export type OtlpSpan = Common & {
 	start: bigint;
 	end: bigint;
 	statusCode: number;
-	/** Decoded only for SERVER spans (the others are not events). */
+	/** The SPAN_ATTRIBUTES it has, decoded only for SERVER spans (the others are not events). */
 	attributes: () => Attributes;
 };
 
@@ -76,14 +93,6 @@ export function int64Value(v: bigint): number | string {
 /** A double as JSON can carry it: NaN and the infinities become their names. */
 export function doubleValue(v: number): number | string {
 	return Number.isFinite(v) ? v : String(v);
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-export function toHex(bytes: Uint8Array): string {
-	let s = "";
-	for (const b of bytes) s += HEX[b];
-	return s;
 }
 
 export function toBase64(bytes: Uint8Array): string {

@@ -17,8 +17,8 @@ function exportRoute(signal: Signal) {
 	const mapping = traces
 		? "Every SERVER span becomes one `api_call` event (`event_id` `<traceId>-<spanId>`, endpoint from `http.route`, " +
 			"else `url.path` or `http.target` without its query; method, status and duration from the old or new HTTP " +
-			"semantic conventions; `severity` error for a 5xx or a span status ERROR; `tags` `{trace_id, span_id}`; " +
-			"`payload` `{name, attributes}`). Spans of other kinds are not events."
+			"semantic conventions; `user_id` from `user.id` or `enduser.id`, `session_id` from `session.id`; `severity` error " +
+			"for a 5xx or a span status ERROR; `tags` `{trace_id, span_id}`; no payload). Spans of other kinds are not events."
 		: "Every log record becomes one event: `error` when its severity number is 17 or more, else `custom`, with the " +
 			"severity from its number, `payload` `{body, attributes}`, `tags` `{trace_id, span_id}` when it has them and an " +
 			"`event_id` derived from its content (a retried export stores it once).";

@@ -11,37 +11,55 @@ export class DecodeError extends Error {}
 
 export const WIRE = { VARINT: 0, I64: 1, LEN: 2, I32: 5 } as const;
 
+/** The tag of `field` sent with `wire`. */
+export const tag = (field: number, wire: number) => (field << 3) | wire;
+
 const utf8 = new TextDecoder();
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** `oneOf`'s lookup for these strings. */
+export function byLength(values: Iterable<string>): Map<number, [Uint8Array, string][]> {
+	const map = new Map<number, [Uint8Array, string][]>();
+	for (const value of values) {
+		const bytes = new TextEncoder().encode(value);
+		map.set(bytes.length, [...(map.get(bytes.length) ?? []), [bytes, value]]);
+	}
+	return map;
+}
 
 export class Reader {
 	pos: number;
-	// Made on first use: most messages (attributes, values) have no fixed-width field, and a
-	// DataView per embedded message was a tenth of decoding a 500-span export.
-	private view: DataView | null = null;
+	/** One DataView for the whole buffer, shared by every reader of its messages (fixed64, double). */
+	private readonly view: DataView;
 
 	constructor(
 		readonly buf: Uint8Array,
 		start = 0,
 		readonly end = buf.byteLength,
+		view?: DataView,
 	) {
 		this.pos = start;
+		this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 	}
 
-	private dataView(): DataView {
-		this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-		return this.view;
+	/** A reader over [start, end) of the same buffer. */
+	sub(start: number, end: number): Reader {
+		return new Reader(this.buf, start, end, this.view);
 	}
 
 	done(): boolean {
 		return this.pos >= this.end;
 	}
 
-	/** The next field's tag as [field number, wire type]. */
-	tag(): [number, number] {
+	/**
+	 * The next field's tag, `field << 3 | wire type`: decoders compare it with
+	 * constants made by `tag()` below (a known field with another wire type
+	 * matches none, so it is skipped) and pass `t & 7` to `skip`.
+	 */
+	next(): number {
 		const t = this.uint32();
-		const field = t >>> 3;
-		if (field === 0) throw new DecodeError("field number 0");
-		return [field, t & 7];
+		if (t >>> 3 === 0) throw new DecodeError("field number 0");
+		return t;
 	}
 
 	/** A varint's low 32 bits as an unsigned number (enums, counts, int32 fields). */
@@ -83,34 +101,47 @@ export class Reader {
 
 	fixed64(): bigint {
 		if (this.pos + 8 > this.end) throw new DecodeError("truncated fixed64");
-		const v = this.dataView().getBigUint64(this.pos, true);
+		const v = this.view.getBigUint64(this.pos, true);
 		this.pos += 8;
 		return v;
 	}
 
 	double(): number {
 		if (this.pos + 8 > this.end) throw new DecodeError("truncated double");
-		const v = this.dataView().getFloat64(this.pos, true);
+		const v = this.view.getFloat64(this.pos, true);
 		this.pos += 8;
 		return v;
 	}
 
-	/** A length-delimited field's [start, end) in the buffer; the reader moves past it. */
-	span(): [number, number] {
+	/**
+	 * Moves past a length-delimited field and returns where its contents
+	 * start; they end at `pos`. (No [start, end] pair: one array per field
+	 * was a measurable part of decoding an export.)
+	 */
+	take(): number {
 		const len = this.uint32();
 		const start = this.pos;
 		if (len > this.end - start) throw new DecodeError("length past the end of the message");
 		this.pos = start + len;
-		return [start, this.pos];
+		return start;
 	}
 
 	bytes(): Uint8Array {
-		const [start, end] = this.span();
-		return this.buf.subarray(start, end);
+		const start = this.take();
+		return this.buf.subarray(start, this.pos);
+	}
+
+	/** A bytes field as lowercase hex (trace and span ids). */
+	hex(): string {
+		const start = this.take();
+		let s = "";
+		for (let i = start; i < this.pos; i++) s += HEX[this.buf[i]!];
+		return s;
 	}
 
 	string(): string {
-		const [start, end] = this.span();
+		const start = this.take();
+		const end = this.pos;
 		// Short ASCII (keys, methods, routes) without TextDecoder's call overhead.
 		if (end - start <= 64) {
 			let s = "";
@@ -124,10 +155,26 @@ export class Reader {
 		return utf8.decode(this.buf.subarray(start, end));
 	}
 
+	/**
+	 * A string field whose value is one of `wanted` (bucketed by UTF-8
+	 * length), or null without building a string for any other value: how a
+	 * span's attribute keys are read, most of which the mapping never needs.
+	 */
+	oneOf(wanted: Map<number, [Uint8Array, string][]>): string | null {
+		const start = this.take();
+		const candidates = wanted.get(this.pos - start);
+		if (!candidates) return null;
+		next: for (const [bytes, value] of candidates) {
+			for (let i = 0; i < bytes.length; i++) if (this.buf[start + i] !== bytes[i]) continue next;
+			return value;
+		}
+		return null;
+	}
+
 	/** A reader over the embedded message that starts here. */
 	message(): Reader {
-		const [start, end] = this.span();
-		return new Reader(this.buf, start, end);
+		const start = this.take();
+		return this.sub(start, this.pos);
 	}
 
 	skip(wire: number): void {
@@ -140,7 +187,7 @@ export class Reader {
 				this.pos += 8;
 				return;
 			case WIRE.LEN:
-				this.span();
+				this.take();
 				return;
 			case WIRE.I32:
 				if (this.pos + 4 > this.end) throw new DecodeError("truncated fixed32");

@@ -42,6 +42,9 @@ export async function readOtlpBody(req: Request, limit = OTLP_LIMIT): Promise<{ 
 	const declared = Number(req.headers.get("content-length") ?? Number.NaN);
 	if (declared > limit) throw tooLarge(limit);
 	if (!req.body) return { encoding, bytes: new Uint8Array(0) };
+	// With a declared length the runtime delivers at most that many bytes, so its own
+	// reader is safe (and cheaper than a loop over chunks); otherwise count while reading.
+	if (!gzip && Number.isInteger(declared)) return { encoding, bytes: new Uint8Array(await req.arrayBuffer()) };
 	const stream = gzip ? req.body.pipeThrough(new DecompressionStream("gzip")) : req.body;
 	const reader = stream.getReader();
 	const chunks: Uint8Array[] = [];

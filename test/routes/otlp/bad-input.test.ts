@@ -149,8 +149,9 @@ describe("decodable exports with odd contents", () => {
 								span(id(3), { startTimeUnixNano: "-5" }),
 								span(id(4), { startTimeUnixNano: "18446744073709551616" }),
 								span(id(5), { kind: "SPAN_KIND_NOPE" }),
-								span(id(6), { attributes: [{ key: "a", value: { intValue: "1.5" } }] }),
-								span(id(7), { attributes: [{ key: "a", value: { bytesValue: "***" } }] }),
+								span(id(6), { attributes: [{ key: "http.status_code", value: { intValue: "1.5" } }] }),
+								span(id(7), { attributes: [{ key: "http.route", value: { bytesValue: "***" } }, { key: "other", value: { intValue: "x" } }] }),
+								span(id(9), { attributes: [{ key: "not.read", value: { intValue: "not a number" } }] }),
 								span(id(8), { startTimeUnixNano: Number(T0_NS), endTimeUnixNano: Number(T0_NS) }),
 							],
 						},
@@ -163,7 +164,8 @@ describe("decodable exports with odd contents", () => {
 		expect(body.partialSuccess.rejectedSpans).toBe("6");
 		expect(body.partialSuccess.errorMessage).toContain("spans[1]: spanId is not hex");
 		expect(body.partialSuccess.errorMessage).toContain("spans[3]: startTimeUnixNano is not an unsigned 64-bit integer");
-		expect((await storedEvents(t)).map((e) => e.event_id.slice(-2))).toEqual(["01", "08"]);
+		// An attribute the mapping does not read is never looked at, as in protobuf.
+		expect((await storedEvents(t)).map((e) => e.event_id.slice(-2))).toEqual(["01", "08", "09"]);
 	});
 
 	it("an attribute nested past 40 levels refuses that record; a huge repeated field of empty spans is decoded and skipped", async () => {
@@ -205,5 +207,23 @@ describe("decodable exports with odd contents", () => {
 		expect(rejected).toBe(1);
 		expect(message).toContain("over the 1048576-byte limit of one event");
 		expect((await storedEvents(t)).map((e) => e.payload.body)).toEqual(["small"]);
+	});
+});
+
+describe("span attributes, wherever they come in the span", () => {
+	it("an attribute before the kind is read too; one nested too deep refuses the span, before or after the kind", async () => {
+		const t = await registerTenant();
+		let deep = new Pb().bytes(1, "leaf");
+		for (let i = 0; i < 60; i++) deep = new Pb().message(5, new Pb().message(1, deep));
+		const kv = (key: string, value: Pb) => new Pb().bytes(1, key).message(2, value);
+		const ids = (n: number) => new Pb().bytes(1, fromBase64("CvdlGRbNQ92ESOshHIAxnA==")).bytes(2, Uint8Array.of(0, 0, 0, 0, 0, 0, 0, n));
+		const times = (m: Pb) => m.fixed64(7, T0_NS).fixed64(8, T0_NS + 1_000_000n);
+		const early = times(ids(1).message(9, kv("http.route", new Pb().bytes(1, "/early"))).varint(6, 2)).message(9, kv("http.request.method", new Pb().bytes(1, "PUT")));
+		const deepAfter = times(ids(2).varint(6, 2).message(9, kv("http.route", deep)));
+		const deepBefore = times(ids(3).message(9, kv("http.route", deep)).varint(6, 2));
+		const res = await exportTo("traces", t, tracesPb([early, deepAfter, deepBefore]));
+		expect(res.status).toBe(200);
+		expect((await partial(res))[0]).toBe(2);
+		expect((await storedEvents(t)).map((e) => [e.endpoint, e.method])).toEqual([["/early", "PUT"]]);
 	});
 });

@@ -20,19 +20,9 @@ const SPANS = [
 		status_code: 201,
 		response_time_ms: 42.5,
 		tags: { trace_id: trace(2), span_id: span(1) },
-		payload: {
-			name: "POST /orders/:id",
-			attributes: {
-				"http.route": "/orders/:id",
-				"url.path": "/orders/17",
-				"http.request.method": "POST",
-				"http.response.status_code": 201,
-				"user_agent.original": "fixture/1.0",
-				"app.retries": [1, 2, 3],
-				"app.flags": [true, false],
-				"app.ratio": 0.25,
-			},
-		},
+		// A span keeps no payload: its attributes are its columns (README, OpenTelemetry).
+		payload: null,
+		user_id: null,
 	},
 	{
 		event_id: `${trace(4)}-${span(3)}`,

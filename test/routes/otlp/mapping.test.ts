@@ -57,6 +57,19 @@ describe("span mapping: every rule, old and new attribute names", () => {
 		}
 	});
 
+	it("user_id is user.id, else enduser.id; session_id is session.id; other attributes are not kept", async () => {
+		const t = await registerTenant();
+		const a = jsonSpan({ "user.id": "u-new", "enduser.id": "u-old", "session.id": "s-1", "http.route": "/a", "app.cart": "big" });
+		const b = jsonSpan({ "enduser.id": "u-old" });
+		const c = jsonSpan({ "user.id": "x".repeat(300) });
+		expect((await exportJson("traces", t, tracesJson([a, b, c]))).status).toBe(200);
+		const events = await storedEvents(t);
+		const byId = new Map(events.map((e) => [e.event_id.slice(0, 32), e]));
+		expect(byId.get(a.traceId)).toMatchObject({ user_id: "u-new", session_id: "s-1", payload: null });
+		expect(byId.get(b.traceId)).toMatchObject({ user_id: "u-old", session_id: null });
+		expect(byId.get(c.traceId)!.user_id).toHaveLength(128);
+	});
+
 	it("severity is error for a span status ERROR (code 2 or its name) even with a 2xx; ids are stored lowercase", async () => {
 		const t = await registerTenant();
 		const a = jsonSpan({ "http.response.status_code": 200 }, { status: { code: 2, message: "boom" } });
