@@ -15,6 +15,8 @@ import {
 	MAX_VALUE_DEPTH,
 	type OtlpLog,
 	type OtlpSpan,
+	emptyLog,
+	emptySpan,
 	RecordProblem,
 	SPAN_ATTRIBUTES,
 	TooDeep,
@@ -176,19 +178,7 @@ function root(body: unknown): Obj {
 }
 
 function span(sp: Obj, path: string, service: string | null): OtlpSpan {
-	const s: OtlpSpan = {
-		path,
-		service,
-		traceId: "",
-		spanId: "",
-		problem: null,
-		kind: 0,
-		name: "",
-		start: 0n,
-		end: 0n,
-		statusCode: 0,
-		attributes: () => ({}),
-	};
+	const s = emptySpan(path, service);
 	try {
 		s.kind = enumValue(sp, "kind", "kind", SPAN_KINDS);
 		s.traceId = hexId(sp, "traceId", "trace_id");
@@ -224,21 +214,7 @@ export function decodeTracesJson(body: unknown): OtlpSpan[] {
 }
 
 function logRecord(lr: Obj, path: string, service: string | null, scope: string): OtlpLog {
-	const l: OtlpLog = {
-		path,
-		service,
-		scope,
-		traceId: "",
-		spanId: "",
-		problem: null,
-		time: 0n,
-		observed: 0n,
-		severityNumber: 0,
-		severityText: "",
-		eventName: "",
-		body: null,
-		attributes: {},
-	};
+	const l = emptyLog(path, service, scope);
 	try {
 		l.time = uint64(lr, "timeUnixNano", "time_unix_nano");
 		l.observed = uint64(lr, "observedTimeUnixNano", "observed_time_unix_nano");

@@ -13,6 +13,8 @@ import {
 	MAX_VALUE_DEPTH,
 	type OtlpLog,
 	type OtlpSpan,
+	emptyLog,
+	emptySpan,
 	RecordProblem,
 	SPAN_ATTRIBUTES,
 	SPAN_KIND_SERVER,
@@ -167,19 +169,7 @@ const SPAN_STATUS = LEN(15);
 const STATUS_CODE = VARINT(3);
 
 function span(r: Reader, path: string, service: string | null): OtlpSpan {
-	const s: OtlpSpan = {
-		path,
-		service,
-		traceId: "",
-		spanId: "",
-		problem: null,
-		kind: 0,
-		name: "",
-		start: 0n,
-		end: 0n,
-		statusCode: 0,
-		attributes: () => ({}),
-	};
+	const s = emptySpan(path, service);
 	// Serializers write fields in number order, so the kind (6) comes before the attributes (9):
 	// a SERVER span's are read at once, another kind's skipped. Only when an attribute comes
 	// first are the ranges kept, to be read if the kind turns out to be SERVER.
@@ -264,21 +254,7 @@ const LOG_SPAN_ID = LEN(10);
 const LOG_EVENT_NAME = LEN(12);
 
 function logRecord(r: Reader, path: string, service: string | null, scope: string): OtlpLog {
-	const l: OtlpLog = {
-		path,
-		service,
-		scope,
-		traceId: "",
-		spanId: "",
-		problem: null,
-		time: 0n,
-		observed: 0n,
-		severityNumber: 0,
-		severityText: "",
-		eventName: "",
-		body: null,
-		attributes: {},
-	};
+	const l = emptyLog(path, service, scope);
 	try {
 		while (!r.done()) {
 			const t = r.next();

@@ -60,6 +60,42 @@ export type OtlpLog = Common & {
 	attributes: Attributes;
 };
 
+/** A span with nothing read yet (each decoder fills in what it finds). */
+export function emptySpan(path: string, service: string | null): OtlpSpan {
+	return {
+		path,
+		service,
+		traceId: "",
+		spanId: "",
+		problem: null,
+		kind: 0,
+		name: "",
+		start: 0n,
+		end: 0n,
+		statusCode: 0,
+		attributes: () => ({}),
+	};
+}
+
+/** A log record with nothing read yet. */
+export function emptyLog(path: string, service: string | null, scope: string): OtlpLog {
+	return {
+		path,
+		service,
+		scope,
+		traceId: "",
+		spanId: "",
+		problem: null,
+		time: 0n,
+		observed: 0n,
+		severityNumber: 0,
+		severityText: "",
+		eventName: "",
+		body: null,
+		attributes: {},
+	};
+}
+
 /** An attribute value nested deeper than this is not converted (the record is rejected). */
 export const MAX_VALUE_DEPTH = 40;
 
