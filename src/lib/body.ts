@@ -52,7 +52,18 @@ export async function readJsonBody(
 /** Streams the body and stops as soon as it passes `limit`, so a lying or absent Content-Length cannot exhaust memory. */
 async function readTextLimited(req: Request, limit: number): Promise<{ text: string; bytes: number }> {
 	if (!req.body) return { text: "", bytes: 0 };
-	const reader = req.body.getReader();
+	const all = await readLimited(req.body, limit, () => tooLarge(limit));
+	return { text: new TextDecoder().decode(all), bytes: all.byteLength };
+}
+
+/**
+ * A stream's bytes, read chunk by chunk and stopped (the stream cancelled)
+ * as soon as they pass `limit`: `overLimit()` is thrown then. Anything the
+ * stream itself throws (a DecompressionStream fed what is not gzip) passes
+ * through to the caller.
+ */
+export async function readLimited(stream: ReadableStream<Uint8Array>, limit: number, overLimit: () => Error): Promise<Uint8Array> {
+	const reader = stream.getReader();
 	const chunks: Uint8Array[] = [];
 	let size = 0;
 	for (;;) {
@@ -61,16 +72,16 @@ async function readTextLimited(req: Request, limit: number): Promise<{ text: str
 		size += value.byteLength;
 		if (size > limit) {
 			await reader.cancel().catch(() => {});
-			throw tooLarge(limit);
+			throw overLimit();
 		}
 		chunks.push(value);
 	}
-	if (chunks.length === 1) return { text: new TextDecoder().decode(chunks[0]), bytes: size };
+	if (chunks.length === 1) return chunks[0]!;
 	const all = new Uint8Array(size);
 	let offset = 0;
 	for (const chunk of chunks) {
 		all.set(chunk, offset);
 		offset += chunk.byteLength;
 	}
-	return { text: new TextDecoder().decode(all), bytes: size };
+	return all;
 }

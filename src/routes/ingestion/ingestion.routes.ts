@@ -7,7 +7,8 @@ import { SearchQuery } from "./search";
 
 const readSecurity: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
 
-const rateLimitHeaders = {
+/** The rate-limit headers every ingestion answer carries (OTLP's too), for the OpenAPI document. */
+export const rateLimitHeaders = {
 	"X-RateLimit-Limit": { schema: { type: "integer" as const }, description: "Events per minute" },
 	"X-RateLimit-Remaining": { schema: { type: "integer" as const }, description: "Events left in this minute" },
 	"X-RateLimit-Reset": { schema: { type: "integer" as const }, description: "Seconds until the window resets" },

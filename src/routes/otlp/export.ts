@@ -19,6 +19,7 @@ import { DecodeError } from "./protobuf";
 import { type OtlpEncoding, encodingOf, readOtlpBody, undecodable } from "./read-body";
 
 const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
 const NAMES: Record<Signal, string> = { traces: "spans", logs: "log records" };
 /** How many refused records partialSuccess names (the count covers them all). */
 const NAMED = 5;
@@ -73,7 +74,7 @@ function validate(list: Candidate[], now: number): Outcome {
 		}
 		const ev = toIncoming(event, now);
 		// The batch route's per-event limit, on the stored row (attributes and body are the bulk).
-		if (ev.row.length > EVENT_LIMIT / 3 && new TextEncoder().encode(ev.row).byteLength > EVENT_LIMIT) {
+		if (ev.row.length > EVENT_LIMIT / 3 && encoder.encode(ev.row).byteLength > EVENT_LIMIT) {
 			out.refused.push(`${c.path}: the event is over the ${EVENT_LIMIT}-byte limit of one event`);
 			continue;
 		}

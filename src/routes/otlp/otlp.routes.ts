@@ -1,12 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses } from "../../lib/errors";
+import { rateLimitHeaders } from "../ingestion/ingestion.routes";
 import type { Signal } from "./answer";
-
-const rateLimitHeaders = {
-	"X-RateLimit-Limit": { schema: { type: "integer" as const }, description: "Events per minute" },
-	"X-RateLimit-Remaining": { schema: { type: "integer" as const }, description: "Events left in this minute" },
-	"X-RateLimit-Reset": { schema: { type: "integer" as const }, description: "Seconds until the window resets" },
-};
 
 const binary = z.string().openapi({ format: "binary" });
 

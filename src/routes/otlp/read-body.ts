@@ -1,4 +1,4 @@
-import { MiB, tooLarge } from "../../lib/body";
+import { MiB, readLimited, tooLarge } from "../../lib/body";
 import { ApiError } from "../../lib/errors";
 
 /** Past this many bytes after decompression an export is 413 (API.md, Standard clients). */
@@ -46,30 +46,11 @@ export async function readOtlpBody(req: Request, limit = OTLP_LIMIT): Promise<{ 
 	// reader is safe (and cheaper than a loop over chunks); otherwise count while reading.
 	if (!gzip && Number.isInteger(declared)) return { encoding, bytes: new Uint8Array(await req.arrayBuffer()) };
 	const stream = gzip ? req.body.pipeThrough(new DecompressionStream("gzip")) : req.body;
-	const reader = stream.getReader();
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	for (;;) {
-		let chunk: ReadableStreamReadResult<Uint8Array>;
-		try {
-			chunk = await reader.read();
-		} catch {
-			throw gzip ? undecodable("The body is not valid gzip.") : undecodable("The body could not be read.");
-		}
-		if (chunk.done) break;
-		size += chunk.value.byteLength;
-		if (size > limit) {
-			await reader.cancel().catch(() => {});
-			throw tooLarge(limit, gzip ? "The body after decompression" : "The body");
-		}
-		chunks.push(chunk.value);
+	const tooMuch = () => tooLarge(limit, gzip ? "The body after decompression" : "The body");
+	try {
+		return { encoding, bytes: await readLimited(stream, limit, tooMuch) };
+	} catch (err) {
+		if (err instanceof ApiError) throw err;
+		throw gzip ? undecodable("The body is not valid gzip.") : undecodable("The body could not be read.");
 	}
-	if (chunks.length === 1) return { encoding, bytes: chunks[0]! };
-	const bytes = new Uint8Array(size);
-	let offset = 0;
-	for (const c of chunks) {
-		bytes.set(c, offset);
-		offset += c.byteLength;
-	}
-	return { encoding, bytes };
 }
